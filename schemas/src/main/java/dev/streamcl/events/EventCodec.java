@@ -1,0 +1,78 @@
+package dev.streamcl.events;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.SchemaStore;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding ({@code C3 01}, 8-byte schema fingerprint, body) for one event type.
+ * The decoder knows every released writer schema (see {@link SchemaHistory}), so no registry is needed.
+ * Encoders and decoders are not thread-safe; make one per thread or operator instance.
+ */
+public final class EventCodec<T extends SpecificRecord> {
+  private final Class<T> type;
+  private final BinaryMessageEncoder<T> encoder;
+  private final BinaryMessageDecoder<T> decoder;
+
+  private EventCodec(Class<T> type, Schema current, String eventName) {
+    this.type = type;
+    SchemaStore.Cache store = new SchemaStore.Cache();
+    for (Schema released : SchemaHistory.versions(eventName)) {
+      store.addSchema(released);
+    }
+    SpecificData model = SpecificData.getForClass(type);
+    this.encoder = new BinaryMessageEncoder<>(model, current);
+    this.decoder = new BinaryMessageDecoder<>(model, current, store);
+  }
+
+  public static EventCodec<Sample> samples() {
+    return new EventCodec<>(Sample.class, Sample.getClassSchema(), "Sample");
+  }
+
+  public static EventCodec<ModelUpdate> modelUpdates() {
+    return new EventCodec<>(ModelUpdate.class, ModelUpdate.getClassSchema(), "ModelUpdate");
+  }
+
+  public static EventCodec<Prediction> predictions() {
+    return new EventCodec<>(Prediction.class, Prediction.getClassSchema(), "Prediction");
+  }
+
+  public static EventCodec<DeadLetter> deadLetters() {
+    return new EventCodec<>(DeadLetter.class, DeadLetter.getClassSchema(), "DeadLetter");
+  }
+
+  public Class<T> type() {
+    return type;
+  }
+
+  public byte[] encode(T event) {
+    try {
+      ByteBuffer buffer = encoder.encode(event);
+      byte[] bytes = new byte[buffer.remaining()];
+      buffer.get(bytes);
+      return bytes;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot encode " + type.getSimpleName(), e);
+    }
+  }
+
+  /** Decodes one event, or throws {@link MalformedEventException} saying what is wrong with the bytes. */
+  public T decode(byte[] bytes) {
+    if (bytes == null) {
+      throw new MalformedEventException("Empty record value where a " + type.getSimpleName() + " was expected", null);
+    }
+    try {
+      return decoder.decode(bytes);
+    } catch (IOException | RuntimeException e) {
+      throw new MalformedEventException("Not a single-object-encoded " + type.getSimpleName() + " ("
+          + bytes.length + " bytes): " + e.getMessage()
+          + ". Producers must write Avro single-object encoding with a released schema.", e);
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.streamcl.kafka;
+
+import dev.streamcl.events.DeadLetter;
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.Prediction;
+import dev.streamcl.events.Sample;
+import java.io.Serializable;
+
+/**
+ * The one registry of StreamCL topics and their serdes. Names share a configurable prefix
+ * (default {@code streamcl}) so several experiments can live on one cluster.
+ */
+public final class Topics implements Serializable {
+  public static final String DEFAULT_PREFIX = "streamcl";
+
+  private final String prefix;
+
+  public Topics(String prefix) {
+    if (prefix == null || prefix.isBlank() || !prefix.matches("[A-Za-z0-9._-]+")) {
+      throw new IllegalArgumentException("Topic prefix '" + prefix
+          + "' is not a valid Kafka topic name part; use letters, digits, '.', '_' or '-'");
+    }
+    this.prefix = prefix;
+  }
+
+  public static Topics defaults() {
+    return new Topics(DEFAULT_PREFIX);
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** The training stream. Key: stream id. */
+  public TopicSpec<Sample> samples() {
+    return new TopicSpec<>(prefix + ".samples", new AvroSerde<>(EventCodec::samples));
+  }
+
+  /** Samples to be answered by the serving service. Key: stream id. */
+  public TopicSpec<Sample> requests() {
+    return new TopicSpec<>(prefix + ".requests", new AvroSerde<>(EventCodec::samples));
+  }
+
+  /** Chunked snapshots and deltas. Key: {@code streamId/learner}; partition chosen by stream id. */
+  public TopicSpec<ModelUpdate> modelUpdates() {
+    return new TopicSpec<>(prefix + ".model-updates", new AvroSerde<>(EventCodec::modelUpdates));
+  }
+
+  public TopicSpec<Prediction> predictions() {
+    return new TopicSpec<>(prefix + ".predictions", new AvroSerde<>(EventCodec::predictions));
+  }
+
+  public TopicSpec<DeadLetter> deadLetters() {
+    return new TopicSpec<>(prefix + ".dead-letters", new AvroSerde<>(EventCodec::deadLetters));
+  }
+
+  /** A replayable held-out test set, written once and read from offset 0 by every evaluation. */
+  public TopicSpec<Sample> test(String scenario) {
+    return new TopicSpec<>(prefix + ".test." + scenario, new AvroSerde<>(EventCodec::samples));
+  }
+
+  public static String modelKey(String streamId, String learner) {
+    return streamId + "/" + learner;
+  }
+}

@@ -1,0 +1,113 @@
+package dev.streamcl.events;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.SchemaStore;
+import org.apache.avro.specific.SpecificRecord;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The compatibility harness: records written with EVERY released schema version must decode with
+ * the current reader. A schema change adds a history file; this test then covers it automatically.
+ */
+class SchemaHistoryTest {
+  private static final int RECORDS_PER_VERSION = 25;
+
+  @TestFactory
+  List<DynamicTest> everyReleasedVersionDecodesWithTheCurrentReader() {
+    List<DynamicTest> tests = new ArrayList<>();
+    for (String event : SchemaHistory.eventNames()) {
+      List<Schema> versions = SchemaHistory.versions(event);
+      for (int v = 0; v < versions.size(); v++) {
+        Schema writer = versions.get(v);
+        tests.add(DynamicTest.dynamicTest(event + " v" + (v + 1), () -> roundTrip(event, writer)));
+      }
+    }
+    return tests;
+  }
+
+  @Test
+  void currentSchemaIsTheNewestReleasedVersion() {
+    for (String event : SchemaHistory.eventNames()) {
+      List<Schema> versions = SchemaHistory.versions(event);
+      Schema current = currentSchema(event);
+      // Parsing canonical form: what the single-object fingerprint covers (Java-only props excluded).
+      assertEquals(SchemaNormalization.toParsingForm(versions.get(versions.size() - 1)),
+          SchemaNormalization.toParsingForm(current),
+          event + ".avsc changed without a new history file: copy it to history/" + event + "-v"
+              + (versions.size() + 1) + ".avsc and bump SchemaHistory.RELEASES");
+    }
+  }
+
+  @Test
+  void malformedBytesSayWhatIsWrong() {
+    EventCodec<Sample> samples = EventCodec.samples();
+    MalformedEventException e = assertThrows(MalformedEventException.class,
+        () -> samples.decode(new byte[] {1, 2, 3, 4, 5}));
+    assertTrue(e.getMessage().contains("single-object"), e.getMessage());
+  }
+
+  private static void roundTrip(String event, Schema writer) throws Exception {
+    Schema current = currentSchema(event);
+    SchemaStore.Cache store = new SchemaStore.Cache();
+    store.addSchema(writer);
+    BinaryMessageEncoder<GenericRecord> encoder = new BinaryMessageEncoder<>(GenericData.get(), writer);
+    BinaryMessageDecoder<GenericRecord> genericReader = new BinaryMessageDecoder<>(GenericData.get(), current, store);
+    Random random = new Random(event.hashCode());
+    for (int i = 0; i < RECORDS_PER_VERSION; i++) {
+      GenericRecord written = (GenericRecord) RandomRecords.value(writer, random);
+      byte[] bytes = toArray(encoder.encode(written));
+      SpecificRecord decoded = codec(event).get().decode(bytes);
+      assertNotNull(decoded);
+      GenericRecord read = genericReader.decode(bytes);
+      for (Schema.Field field : writer.getFields()) {
+        if (current.getField(field.name()) != null) {
+          assertEquals(String.valueOf(written.get(field.name())), String.valueOf(read.get(field.name())),
+              event + "." + field.name() + " changed meaning between versions");
+        }
+      }
+    }
+  }
+
+  private static Supplier<EventCodec<? extends SpecificRecord>> codec(String event) {
+    return switch (event) {
+      case "Sample" -> EventCodec::samples;
+      case "ModelUpdate" -> EventCodec::modelUpdates;
+      case "Prediction" -> EventCodec::predictions;
+      case "DeadLetter" -> EventCodec::deadLetters;
+      default -> throw new IllegalArgumentException("No codec for " + event);
+    };
+  }
+
+  private static Schema currentSchema(String event) {
+    return switch (event) {
+      case "Sample" -> Sample.getClassSchema();
+      case "ModelUpdate" -> ModelUpdate.getClassSchema();
+      case "Prediction" -> Prediction.getClassSchema();
+      case "DeadLetter" -> DeadLetter.getClassSchema();
+      default -> throw new IllegalArgumentException("No current schema for " + event);
+    };
+  }
+
+  private static byte[] toArray(ByteBuffer buffer) {
+    byte[] bytes = new byte[buffer.remaining()];
+    buffer.get(bytes);
+    return bytes;
+  }
+}
