@@ -1,0 +1,105 @@
+package dev.streamcl.flink;
+
+import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.events.DeadLetter;
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.Prediction;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.Topics;
+import dev.streamcl.onnx.ComputeDevice;
+import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.ParameterTool;
+
+/**
+ * The learner job on real Kafka: samples topic in, predictions / model updates / dead letters out,
+ * all sinks exactly-once (Kafka transactions committed on checkpoints). {@link #main} is the entry
+ * point of the job jar for {@code flink run}.
+ */
+public final class KafkaLearnerJob {
+  private KafkaLearnerJob() {}
+
+  /**
+   * @param bounded stop at the samples topic's end offsets as of job start (replays, demos, tests)
+   */
+  public static LearnerJob create(ClientConfigs clients, Topics topics, LearnerJobConfig config, boolean bounded) {
+    String samplesTopic = topics.samples().name();
+    var source = KafkaSource.<RawRecord>builder()
+        .setBootstrapServers(clients.bootstrap())
+        .setProperties(sourceProperties(clients))
+        .setTopics(samplesTopic)
+        .setGroupId("streamcl-learner-" + topics.prefix())
+        .setStartingOffsets(OffsetsInitializer.earliest())
+        .setDeserializer(new RawRecordDeserializer());
+    if (bounded) {
+      source.setBounded(OffsetsInitializer.latest());
+    }
+    KafkaSource<RawRecord> kafkaSource = source.build();
+    return new LearnerJob(config,
+        env -> env.fromSource(kafkaSource, WatermarkStrategy.noWatermarks(), "samples"),
+        sink(clients, topics, topics.predictions().name(), "predictions", EventCodec::predictions,
+            Prediction::getStreamId, Prediction::getStreamId),
+        sink(clients, topics, topics.modelUpdates().name(), "model-updates", EventCodec::modelUpdates,
+            u -> Topics.modelKey(u.getStreamId(), u.getLearner()), ModelUpdate::getStreamId),
+        sink(clients, topics, topics.deadLetters().name(), "dead-letters", EventCodec::deadLetters,
+            d -> d.getSourceTopic() + "/" + d.getPartition() + "/" + d.getOffset(),
+            d -> d.getSourceTopic() + "/" + d.getPartition()));
+  }
+
+  /** Exactly-once needs checkpoints: Kafka transactions commit when a checkpoint completes. */
+  public static void configure(StreamExecutionEnvironment env, LearnerJobConfig config) {
+    env.setParallelism(config.parallelism());
+    env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+  }
+
+  public static void main(String[] args) throws Exception {
+    ParameterTool params = ParameterTool.fromArgs(args);
+    String bootstrap = params.getRequired("bootstrap");
+    Properties extra = ClientConfigs.loadProperties(params.has("client-properties")
+        ? java.nio.file.Path.of(params.get("client-properties")) : null);
+    ClientConfigs clients = new ClientConfigs(bootstrap, extra, true);
+    Topics topics = new Topics(params.get("topic-prefix", Topics.DEFAULT_PREFIX));
+    ComputeDevice device = ComputeDevice.parse(params.get("device", "cpu"), params.getBoolean("cpu-fallback", false));
+    LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse(params.get("encoder", "pixels:28x28"), device));
+    LearnerJobConfig config = new LearnerJobConfig(defaults.encoder(),
+        params.getInt("batch-size", defaults.microBatchSize()),
+        params.getLong("batch-delay-ms", defaults.microBatchMaxDelayMs()),
+        params.getInt("publish-every", defaults.publishEveryLabelled()),
+        params.getInt("label-limit", defaults.labelLimit()),
+        params.getInt("max-payload-bytes", defaults.maxPayloadBytes()),
+        params.getInt("parallelism", defaults.parallelism()),
+        params.getLong("checkpoint-interval-ms", defaults.checkpointIntervalMs()),
+        device);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    configure(env, config);
+    create(clients, topics, config, params.getBoolean("bounded", false)).build(env);
+    env.execute("streamcl-learner " + topics.prefix());
+  }
+
+  private static Properties sourceProperties(ClientConfigs clients) {
+    Properties p = clients.common();
+    p.put("isolation.level", clients.exactlyOnce() ? "read_committed" : "read_uncommitted");
+    return p;
+  }
+
+  private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(ClientConfigs clients,
+      Topics topics, String topic, String kind, EventRecordSerializer.EventCodecFactory<T> codec,
+      EventRecordSerializer.Field<T> key, EventRecordSerializer.Field<T> streamId) {
+    Properties producer = clients.common();
+    producer.put("transaction.timeout.ms", Integer.toString(ClientConfigs.TRANSACTION_TIMEOUT_MS));
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(clients.bootstrap())
+        .setKafkaProducerConfig(producer)
+        .setRecordSerializer(new EventRecordSerializer<>(topic, codec, key, streamId))
+        .setDeliveryGuarantee(clients.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
+        .setTransactionalIdPrefix("streamcl-" + topics.prefix() + "-" + kind)
+        .build();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.streamcl.flink;
+
+import dev.streamcl.encoder.Encoder;
+import dev.streamcl.events.DeadLetter;
+import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.Prediction;
+import dev.streamcl.ingest.SampleInputs;
+import java.util.function.Function;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The learner job: raw sample records → decode and check (bad ones to dead letters) → micro-batched
+ * frozen encoder → key by stream → continual learners (test-then-train) → predictions and model
+ * updates. Sources and sinks are constructor arguments so tests swap them; {@link KafkaLearnerJob}
+ * wires the real Kafka ones.
+ */
+public final class LearnerJob {
+  private final LearnerJobConfig config;
+  private final Function<StreamExecutionEnvironment, DataStream<RawRecord>> source;
+  private final Sink<Prediction> predictions;
+  private final Sink<ModelUpdate> modelUpdates;
+  private final Sink<DeadLetter> deadLetters;
+
+  public LearnerJob(LearnerJobConfig config, Function<StreamExecutionEnvironment, DataStream<RawRecord>> source,
+      Sink<Prediction> predictions, Sink<ModelUpdate> modelUpdates, Sink<DeadLetter> deadLetters) {
+    this.config = config;
+    this.source = source;
+    this.predictions = predictions;
+    this.modelUpdates = modelUpdates;
+    this.deadLetters = deadLetters;
+  }
+
+  /** Adds the job's operators to {@code env}; the caller executes it. */
+  public void build(StreamExecutionEnvironment env) throws Exception {
+    env.getConfig().enableObjectReuse();
+    EncoderIdentity encoderIdentity;
+    SampleInputs inputs;
+    try (Encoder encoder = config.encoder().open()) {
+      encoderIdentity = encoder.identity();
+      inputs = new SampleInputs(encoder.inputShape(), config.labelLimit());
+    }
+    SingleOutputStreamOperator<ValidSample> samples = source.apply(env)
+        .process(new SampleValidator(inputs, config.maxPayloadBytes()))
+        .name("decode-and-check").uid("decode-and-check");
+
+    SingleOutputStreamOperator<FeatureBatch> features = samples
+        .transform("encode", TypeInformation.of(FeatureBatch.class),
+            new MicroBatchEncoder(config.encoder(), config.microBatchSize(), config.microBatchMaxDelayMs()))
+        .uid("encode");
+
+    SingleOutputStreamOperator<Prediction> nmc = features
+        .keyBy(batch -> batch.streamId)
+        .process(new NearestClassMeanFunction(config.publishEveryLabelled(), config.device(), encoderIdentity),
+            new AvroTypeInfo<>(Prediction.class))
+        .name("learn-nmc").uid("learn-nmc");
+
+    nmc.sinkTo(predictions).name("predictions").uid("predictions-sink");
+    nmc.getSideOutput(OutputTags.MODEL_UPDATES).sinkTo(modelUpdates).name("model-updates").uid("model-updates-sink");
+    samples.getSideOutput(OutputTags.DEAD_LETTERS)
+        .union(features.getSideOutput(OutputTags.DEAD_LETTERS))
+        .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");
+  }
+
+}

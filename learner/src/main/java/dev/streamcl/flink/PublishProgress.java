@@ -1,0 +1,21 @@
+package dev.streamcl.flink;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Per stream and learner: the last published version and what has been learned since. */
+public class PublishProgress {
+  public long version;
+  public long labelledSincePublish;
+  public long samplesSincePublish;
+  public long newestEventTime;
+  public String topic;
+  /** Source partition → offset of the newest sample learned from it. */
+  public Map<Integer, Long> offsets = new HashMap<>();
+
+  public PublishProgress() {}
+
+  public boolean hasUnpublished() {
+    return samplesSincePublish > 0;
+  }
+}
