@@ -1,0 +1,233 @@
+package dev.streamcl.ops;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A real single-node Kafka (KRaft combined mode: broker and controller in one process) running inside
+ * this JVM. Its data directory holds {@code server.properties} (the effective settings, for reference)
+ * and {@code logs/} (formatted like {@code kafka-storage format} does, only when new).
+ */
+public final class EmbeddedKafkaBroker implements AutoCloseable {
+  private static final String HOST = "127.0.0.1";
+  private static final long READY_TIMEOUT_MS = 60_000;
+
+  private final Path dataDir;
+  private final boolean deleteOnClose;
+  private final int port;
+  private final KafkaRaftServer server;
+  private boolean closed;
+
+  private EmbeddedKafkaBroker(Builder b) throws IOException {
+    this.deleteOnClose = b.dataDir == null;
+    this.dataDir = deleteOnClose ? Files.createTempDirectory("streamcl-kafka-") : b.dataDir.toAbsolutePath();
+    this.port = b.port > 0 ? b.port : freePort();
+    int controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
+    KafkaRaftServer started = null;
+    try {
+      Properties props = serverProperties(b, controllerPort);
+      formatIfNew();
+      started = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+      started.startup();
+      awaitReady();
+    } catch (RuntimeException | IOException e) {
+      stopQuietly(started);
+      deleteDataDirIfTemp();
+      throw e;
+    }
+    this.server = started;
+  }
+
+  /** A broker on free loopback ports with a temporary data directory and default settings. */
+  public static EmbeddedKafkaBroker start() throws IOException {
+    return builder().start();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String bootstrap() {
+    return HOST + ":" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** Creates topics that do not exist yet and waits until every partition has a leader. */
+  public static Map<String, Integer> createTopics(String bootstrap, int partitions, String... topics) {
+    return KafkaTopics.create(bootstrap, partitions, topics);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    server.shutdown();
+    server.awaitShutdown();
+    deleteDataDirIfTemp();
+  }
+
+  private Properties serverProperties(Builder b, int controllerPort) throws IOException {
+    Properties p = new Properties();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
+    p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", dataDir.resolve("logs").toString());
+    p.put("num.partitions", Integer.toString(b.partitions));
+    p.put("auto.create.topics.enable", "true");
+    // A single node can only ever hold one replica of the internal topics.
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("min.insync.replicas", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // 50 partitions per internal topic (the default) cost seconds to create on a small machine.
+    p.put("offsets.topic.num.partitions", "5");
+    p.put("transaction.state.log.num.partitions", "5");
+    p.putAll(b.overrides);
+    Files.createDirectories(dataDir);
+    try (OutputStream out = Files.newOutputStream(dataDir.resolve("server.properties"))) {
+      p.store(out, "Written by EmbeddedKafkaBroker on every start; edits here are not read back");
+    }
+    return p;
+  }
+
+  /** Formats the log directory like {@code kafka-storage format}, unless an earlier run did. */
+  private void formatIfNew() {
+    if (Files.exists(dataDir.resolve("logs").resolve("meta.properties"))) {
+      return;
+    }
+    ByteArrayOutputStream output = new ByteArrayOutputStream();
+    String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(),
+        "--config", dataDir.resolve("server.properties").toString()};
+    int status = StorageTool.execute(args, new PrintStream(output, true, StandardCharsets.UTF_8));
+    if (status != 0) {
+      throw new IllegalStateException("Cannot format Kafka storage in " + dataDir + ": "
+          + output.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  /** {@code startup()} returns before the broker is unfenced; clients need it registered. */
+  private void awaitReady() {
+    Properties admin = new Properties();
+    admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    try (Admin client = Admin.create(admin)) {
+      client.describeCluster().nodes().get(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      client.listTopics().names().get(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException("Kafka broker at " + bootstrap() + " did not become ready", e);
+    }
+  }
+
+  private static void stopQuietly(KafkaRaftServer server) {
+    if (server != null) {
+      try {
+        server.shutdown();
+        server.awaitShutdown();
+      } catch (RuntimeException e) {
+        // Already failing: the start-up error is the one worth reporting.
+      }
+    }
+  }
+
+  private void deleteDataDirIfTemp() {
+    if (!deleteOnClose) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dataDir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot delete Kafka temp dir " + dataDir, e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    }
+  }
+
+  /** Settings of a broker to start; everything has a single-node default. */
+  public static final class Builder {
+    private Path dataDir;
+    private int port;
+    private int controllerPort;
+    private int partitions = 4;
+    private final Properties overrides = new Properties();
+
+    private Builder() {}
+
+    /** Keeps data here between runs; {@code null} (the default) means a temp dir deleted on close. */
+    public Builder dataDir(Path dir) {
+      this.dataDir = dir;
+      return this;
+    }
+
+    /** Client port; 0 (the default) picks a free one. */
+    public Builder port(int port) {
+      this.port = port;
+      return this;
+    }
+
+    /** KRaft controller port; 0 (the default) picks a free one. */
+    public Builder controllerPort(int port) {
+      this.controllerPort = port;
+      return this;
+    }
+
+    /** {@code num.partitions} of auto-created topics. */
+    public Builder partitions(int partitions) {
+      if (partitions < 1) {
+        throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
+      }
+      this.partitions = partitions;
+      return this;
+    }
+
+    /** Any broker setting, applied last. */
+    public Builder property(String key, String value) {
+      overrides.put(key, value);
+      return this;
+    }
+
+    public EmbeddedKafkaBroker start() throws IOException {
+      return new EmbeddedKafkaBroker(this);
+    }
+  }
+}

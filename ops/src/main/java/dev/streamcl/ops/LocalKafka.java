@@ -1,0 +1,110 @@
+package dev.streamcl.ops;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs a local single-node Kafka in the foreground until Ctrl-C (or SIGTERM from
+ * {@code ops/bin/kafka-stop.sh}). Data stay in the data dir between runs.
+ *
+ * <pre>java dev.streamcl.ops.LocalKafka [--data-dir .data/kafka] [--port 9092] [--controller-port PORT+1] [--partitions 4]</pre>
+ */
+public final class LocalKafka {
+  private LocalKafka() {}
+
+  public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.println("Starts a local single-node Kafka broker; Ctrl-C stops it.");
+      System.out.println(Options.USAGE);
+      return;
+    }
+    Options options;
+    try {
+      options = Options.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.err.println(Options.USAGE);
+      System.exit(2);
+      return;
+    }
+    String busy = busyPort(options.port, options.controllerPort);
+    if (busy != null) {
+      System.err.println("Port " + busy + " on 127.0.0.1 is in use (another Kafka?): stop it, or pass --port/--controller-port");
+      System.exit(1);
+      return;
+    }
+    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder()
+        .dataDir(options.dataDir)
+        .port(options.port)
+        .controllerPort(options.controllerPort)
+        .partitions(options.partitions)
+        .start();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("Stopping Kafka broker at " + broker.bootstrap());
+      broker.close();
+      stopped.countDown();
+    }, "local-kafka-shutdown"));
+    System.out.println("Kafka data in " + broker.dataDir());
+    System.out.println("Kafka broker ready at " + broker.bootstrap());
+    stopped.await();
+  }
+
+  /** Kafka's own bind error comes as a long stack trace after seconds of start-up; check first. */
+  private static String busyPort(int... ports) {
+    for (int port : ports) {
+      if (port == 0) {
+        continue;
+      }
+      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+        socket.setReuseAddress(true);
+      } catch (IOException e) {
+        return Integer.toString(port);
+      }
+    }
+    return null;
+  }
+
+  /** Command-line options; unknown ones are an error rather than silently ignored. */
+  record Options(Path dataDir, int port, int controllerPort, int partitions) {
+    static final String USAGE =
+        "Usage: LocalKafka [--data-dir DIR (.data/kafka)] [--port N (9092)] [--controller-port N (port+1; 0 = free)] [--partitions N (4)]";
+
+    static Options parse(String[] args) {
+      Path dataDir = Path.of(".data/kafka");
+      int port = 9092;
+      int controllerPort = -1;
+      int partitions = 4;
+      for (int i = 0; i < args.length; i++) {
+        String name = args[i];
+        if (i + 1 >= args.length) {
+          throw new IllegalArgumentException("Missing value after " + name);
+        }
+        String value = args[++i];
+        switch (name) {
+          case "--data-dir" -> dataDir = Path.of(value);
+          case "--port" -> port = number(name, value);
+          case "--controller-port" -> controllerPort = number(name, value);
+          case "--partitions" -> partitions = number(name, value);
+          default -> throw new IllegalArgumentException("Unknown option " + name);
+        }
+      }
+      if (controllerPort < 0) {
+        controllerPort = port == 0 ? 0 : port + 1;
+      }
+      return new Options(dataDir, port, controllerPort, partitions);
+    }
+
+    private static int number(String name, String value) {
+      try {
+        return Integer.parseInt(value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(name + " needs a number, got '" + value + "'");
+      }
+    }
+  }
+}

@@ -1,0 +1,74 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.scenario.DatasetNotFoundException;
+import dev.streamcl.scenario.FashionMnist;
+import dev.streamcl.scenario.SplitFashionMnist;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "demo", mixinStandardHelpOptions = true,
+    description = "Publishes Split-Fashion-MNIST, learns it with the Flink job, serves the models and measures "
+        + "accuracy on the test split — on an embedded broker unless --bootstrap is given.")
+final class DemoCommand implements Callable<Integer> {
+  @Mixin LearnerOptions learner;
+
+  @Option(names = "--bootstrap", description = "Use this Kafka cluster instead of an embedded broker.")
+  String bootstrap;
+
+  @Option(names = "--client-properties", description = "Kafka client properties file for --bootstrap.")
+  Path clientProperties;
+
+  @Option(names = "--topic-prefix", defaultValue = "streamcl", description = "Topic prefix (default: ${DEFAULT-VALUE}).")
+  String topicPrefix;
+
+  @Option(names = "--data-dir", description = "Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")
+  Path dataDir = FashionMnist.DEFAULT_DIR;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Order within each task (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
+  String streamId;
+
+  @Option(names = "--samples-per-task", defaultValue = "0", description = "At most N samples per task; 0 = all.")
+  int samplesPerTask;
+
+  @Option(names = "--partitions", defaultValue = "2", description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintStream out = System.out;
+    try {
+      Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
+          topicPrefix, dataDir, seed, streamId, samplesPerTask, partitions, learner.config(), true), out);
+      print(result, out);
+      return 0;
+    } catch (DatasetNotFoundException e) {
+      System.err.println(e.getMessage());
+      return 1;
+    }
+  }
+
+  private void print(Demo.Result r, PrintStream out) {
+    out.println();
+    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoder + " encoder, seed " + seed);
+    out.printf("  learner job   %,d samples in %.1f s = %,.0f samples/s (parallelism %d)%n", r.learnedSamples(),
+        r.jobSeconds(), r.samplesPerSecond(), learner.parallelism);
+    out.printf("  nmc models    %d versions published; newest: version %d%n", r.modelVersions(), r.finalVersion());
+    out.printf("  serving       %,d test requests answered, %,d of them by version %d%n", r.answered(),
+        r.answeredByFinalVersion(), r.finalVersion());
+    out.println();
+    out.println("  task  classes  test samples  nmc accuracy");
+    for (int t = 0; t < SplitFashionMnist.TASKS; t++) {
+      out.printf("  %-4d  %d,%d      %,12d  %11.2f%%%n", t + 1, 2 * t, 2 * t + 1, r.countPerTask()[t],
+          100 * r.taskAccuracy(t));
+    }
+    out.printf("  all   0-9      %,12d  %11.2f%%%n", r.answered(), 100 * r.accuracy());
+  }
+}

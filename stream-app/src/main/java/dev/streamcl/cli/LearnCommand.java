@@ -1,0 +1,31 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.flink.KafkaLearnerJob;
+import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.NearestClassMeanFunction;
+import java.util.concurrent.Callable;
+import org.apache.flink.api.common.JobExecutionResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "learn", mixinStandardHelpOptions = true,
+    description = "Runs the learner job (Kafka → encoder → learners → model updates) on a local Flink MiniCluster.")
+final class LearnCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+  @Mixin LearnerOptions learner;
+
+  @Option(names = "--bounded", description = "Stop at the samples topic's end as of start (replays); default: run until stopped.")
+  boolean bounded;
+
+  @Override
+  public Integer call() throws Exception {
+    LearnerJobConfig config = learner.config();
+    JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(kafka.clients(), kafka.topics(), config, bounded),
+        config, "streamcl-learner " + kafka.topicPrefix);
+    long learned = NearestClassMeanFunction.samplesIn(result);
+    System.out.printf("Learned from %,d samples in %.1f s (%,.0f samples/s)%n", learned,
+        result.getNetRuntime() / 1000.0, learned * 1000.0 / Math.max(1, result.getNetRuntime()));
+    return 0;
+  }
+}

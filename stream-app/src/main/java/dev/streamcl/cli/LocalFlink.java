@@ -1,0 +1,24 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.flink.KafkaLearnerJob;
+import dev.streamcl.flink.LearnerJob;
+import dev.streamcl.flink.LearnerJobConfig;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** Runs a learner job on an in-process Flink MiniCluster. */
+final class LocalFlink {
+  private LocalFlink() {}
+
+  static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name) throws Exception {
+    Configuration conf = new Configuration();
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+    conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);
+    KafkaLearnerJob.configure(env, config);
+    job.build(env);
+    return env.execute(name);
+  }
+}

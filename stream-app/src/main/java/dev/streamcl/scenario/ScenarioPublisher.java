@@ -1,0 +1,185 @@
+package dev.streamcl.scenario;
+
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.Sample;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.StreamPartitioning;
+import dev.streamcl.kafka.Topics;
+import dev.streamcl.ops.KafkaTopics;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.LongFunction;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+
+/**
+ * Writes a scenario's training stream to the samples topic (key: stream id) and its test set to
+ * {@code <prefix>.test.<scenario>} (key: scenario name, so it is written once for all streams), in
+ * transactions. Idempotent: each run first reads the last committed record of its key and resumes
+ * after its sequence number, so a crashed run completes and a finished one writes nothing.
+ */
+public final class ScenarioPublisher {
+  public static final String SCENARIO_HEADER = "streamcl.scenario";
+  public static final String SEED_HEADER = "streamcl.seed";
+  public static final String PER_TASK_HEADER = "streamcl.samples-per-task";
+  public static final int DEFAULT_COMMIT_EVERY = 5_000;
+  /** A held-out set is read again by every evaluation, so it must outlive the default 7-day retention. */
+  static final Map<String, String> TEST_TOPIC_CONFIGS = Map.of("retention.ms", "-1");
+
+  private final ClientConfigs clients;
+  private final Topics topics;
+  private final int partitions;
+  private final int commitEvery;
+  private final boolean progress;
+  private final EventCodec<Sample> codec = EventCodec.samples();
+
+  /** What one topic got: records written by this run and records found already there. */
+  public record Counts(String topic, long written, long skipped) {}
+
+  public record Report(Counts training, Counts test) {}
+
+  /**
+   * @param partitions partition count of topics this creates (existing topics keep theirs)
+   * @param progress draw a progress bar on stderr
+   */
+  public ScenarioPublisher(ClientConfigs clients, Topics topics, int partitions, int commitEvery, boolean progress) {
+    if (partitions < 1 || commitEvery < 1) {
+      throw new IllegalArgumentException("partitions and commitEvery must be positive");
+    }
+    this.clients = clients;
+    this.topics = topics;
+    this.partitions = partitions;
+    this.commitEvery = commitEvery;
+    this.progress = progress;
+  }
+
+  public Report publish(Scenario scenario, String streamId) {
+    String testKey = scenario.name();
+    try (Target training = open(scenario, topics.samples().name(), streamId, Map.of(), scenario.trainingSize(),
+            seq -> scenario.trainingSample(streamId, seq), true);
+        Target test = open(scenario, topics.test(scenario.name()).name(), testKey, TEST_TOPIC_CONFIGS,
+            scenario.testSize(), seq -> scenario.testSample(testKey, seq), false)) {
+      // Both checked before either is written: a mismatch must leave the topics untouched.
+      return new Report(training.writeRemaining(), test.writeRemaining());
+    }
+  }
+
+  private Target open(Scenario scenario, String topic, String key, Map<String, String> topicConfigs, long size,
+      LongFunction<Sample> samples, boolean seedMatters) {
+    int partitionCount = KafkaTopics.create(clients.admin(), partitions, List.of(topic), topicConfigs).get(topic);
+    TopicPartition partition = new TopicPartition(topic, StreamPartitioning.partitionFor(key, partitionCount));
+    KafkaProducer<String, byte[]> producer = new KafkaProducer<>(producerConfig(topic, key));
+    try {
+      // Fences an earlier run with the same id and aborts its open transaction before we look.
+      producer.initTransactions();
+      long next = resumePoint(scenario, partition, key, seedMatters);
+      return new Target(partition, key, size, next, samples, headers(scenario), producer);
+    } catch (RuntimeException e) {
+      producer.close();
+      throw e;
+    }
+  }
+
+  private Properties producerConfig(String topic, String key) {
+    Properties config = clients.producer("streamcl-publisher-" + topic + "-" + key);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+    return config;
+  }
+
+  /** The sequence number to write next: one after the last committed record of this key. */
+  private long resumePoint(Scenario scenario, TopicPartition partition, String key, boolean seedMatters) {
+    Optional<ConsumerRecord<String, byte[]>> last = CommittedTail.lastRecordOf(clients.consumer(null), partition, key);
+    if (last.isEmpty()) {
+      return 0;
+    }
+    checkSameScenario(scenario, last.get(), key, seedMatters);
+    return codec.decode(last.get().value()).getSequence() + 1;
+  }
+
+  private void checkSameScenario(Scenario scenario, ConsumerRecord<String, byte[]> last, String key,
+      boolean seedMatters) {
+    String foundScenario = header(last, SCENARIO_HEADER);
+    String foundSeed = header(last, SEED_HEADER);
+    String foundPerTask = header(last, PER_TASK_HEADER);
+    boolean same = scenario.name().equals(foundScenario)
+        && perTask(scenario).equals(foundPerTask)
+        && (!seedMatters || Long.toString(scenario.seed()).equals(foundSeed));
+    if (!same) {
+      throw new ScenarioMismatchException("Topic " + last.topic() + " already holds '" + key + "' written as scenario "
+          + foundScenario + " with seed " + foundSeed + " and samples per task " + foundPerTask + "; this run is "
+          + scenario.name() + " with seed " + scenario.seed() + " and samples per task " + perTask(scenario)
+          + ". Writing on would mix two streams: use another --topic-prefix, or delete the topics "
+          + topics.samples().name() + " and " + topics.test(scenario.name()).name() + ".");
+    }
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? "(none)" : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  private static String perTask(Scenario scenario) {
+    return scenario.samplesPerTask() == 0 ? "all" : Integer.toString(scenario.samplesPerTask());
+  }
+
+  private static List<Header> headers(Scenario scenario) {
+    return List.of(
+        new RecordHeader(SCENARIO_HEADER, scenario.name().getBytes(StandardCharsets.UTF_8)),
+        new RecordHeader(SEED_HEADER, Long.toString(scenario.seed()).getBytes(StandardCharsets.UTF_8)),
+        new RecordHeader(PER_TASK_HEADER, perTask(scenario).getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** One topic's key to be completed, with its producer already initialised. */
+  private final class Target implements AutoCloseable {
+    private final TopicPartition partition;
+    private final String key;
+    private final long size;
+    private final long next;
+    private final LongFunction<Sample> samples;
+    private final List<Header> headers;
+    private final KafkaProducer<String, byte[]> producer;
+
+    Target(TopicPartition partition, String key, long size, long next, LongFunction<Sample> samples,
+        List<Header> headers, KafkaProducer<String, byte[]> producer) {
+      this.partition = partition;
+      this.key = key;
+      this.size = size;
+      this.next = next;
+      this.samples = samples;
+      this.headers = headers;
+      this.producer = producer;
+    }
+
+    Counts writeRemaining() {
+      long toWrite = Math.max(0, size - next);
+      ProgressBar bar = progress ? ProgressBar.onStderr(partition.topic(), toWrite) : ProgressBar.silent();
+      long written = 0;
+      producer.beginTransaction();
+      for (long sequence = next; sequence < size; sequence++) {
+        byte[] value = codec.encode(samples.apply(sequence));
+        producer.send(new ProducerRecord<>(partition.topic(), partition.partition(), null, key, value, headers));
+        if (++written % commitEvery == 0) {
+          producer.commitTransaction();
+          producer.beginTransaction();
+        }
+        bar.update(written);
+      }
+      producer.commitTransaction();
+      bar.finish(written);
+      return new Counts(partition.topic(), written, Math.min(next, size));
+    }
+
+    @Override
+    public void close() {
+      producer.close();
+    }
+  }
+}

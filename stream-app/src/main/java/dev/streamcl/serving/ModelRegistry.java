@@ -1,0 +1,83 @@
+package dev.streamcl.serving;
+
+import dev.streamcl.learner.ServableModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * The models being served, by stream and learner. Swaps only move forward in version, so a stream
+ * is never served a version older than one it was already served; the swapped-out model is closed
+ * after its in-flight calls drain.
+ */
+public final class ModelRegistry {
+  private final Map<String, Map<String, ServedModel>> byStream = new ConcurrentHashMap<>();
+
+  /** Installs {@code model} unless an equal or newer version is already served; returns whether it did. */
+  public boolean swap(String streamId, ServableModel model) {
+    Map<String, ServedModel> learners = byStream.computeIfAbsent(streamId, s -> new ConcurrentHashMap<>());
+    ServedModel candidate = new ServedModel(model);
+    ServedModel[] replaced = new ServedModel[1];
+    ServedModel installed = learners.merge(model.learner(), candidate, (old, fresh) -> {
+      if (old.model().version() >= fresh.model().version()) {
+        return old;
+      }
+      replaced[0] = old;
+      return fresh;
+    });
+    if (installed != candidate) {
+      model.close();
+      return false;
+    }
+    if (replaced[0] != null) {
+      replaced[0].retire();
+    }
+    return true;
+  }
+
+  /** Calls {@code use} on every learner's current model of a stream, holding each while in use. */
+  public <R> List<R> withModels(String streamId, Function<ServableModel, R> use) {
+    List<R> results = new ArrayList<>();
+    Map<String, ServedModel> learners = byStream.getOrDefault(streamId, Map.of());
+    for (String learner : learners.keySet()) {
+      ServedModel served = acquireCurrent(learners, learner);
+      if (served != null) {
+        try {
+          results.add(use.apply(served.model()));
+        } finally {
+          served.release();
+        }
+      }
+    }
+    return results;
+  }
+
+  /** The served version of a stream's learner, or 0: a gauge tests and operators wait on. */
+  public long servedVersion(String streamId, String learner) {
+    ServedModel served = byStream.getOrDefault(streamId, Map.of()).get(learner);
+    return served == null ? 0 : served.model().version();
+  }
+
+  /** Drops and closes (after draining) the models of streams this instance no longer serves. */
+  public void remove(String streamId) {
+    Map<String, ServedModel> learners = byStream.remove(streamId);
+    if (learners != null) {
+      learners.values().forEach(ServedModel::retire);
+    }
+  }
+
+  public void closeAll() {
+    new ArrayList<>(byStream.keySet()).forEach(this::remove);
+  }
+
+  private static ServedModel acquireCurrent(Map<String, ServedModel> learners, String learner) {
+    while (true) {
+      ServedModel served = learners.get(learner);
+      if (served == null || served.acquire()) {
+        return served;
+      }
+    }
+  }
+}
