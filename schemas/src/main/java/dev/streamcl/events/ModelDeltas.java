@@ -43,6 +43,18 @@ public final class ModelDeltas {
     }
     ByteBuffer incoming = rows.getValues().duplicate();
     int count = incoming.remaining() / rowBytes;
+    if (incoming.remaining() % rowBytes != 0 || (rows.getRowIndices() != null && rows.getRowIndices().size() != count)) {
+      throw new IllegalArgumentException("Delta tensor " + rows.getName() + " carries " + incoming.remaining()
+          + " bytes for " + (rows.getRowIndices() == null ? "dense" : rows.getRowIndices().size()) + " rows of "
+          + width + " floats");
+    }
+    for (int i = 0; i < count; i++) {
+      int row = rows.getRowIndices() == null ? rows.getFirstRow() + i : rows.getRowIndices().get(i);
+      if (row < 0 || row >= totalRows) {
+        throw new IllegalArgumentException("Delta tensor " + rows.getName() + " writes row " + row
+            + " outside its shape " + rows.getShape());
+      }
+    }
     for (int i = 0; i < count; i++) {
       int row = rows.getRowIndices() == null ? rows.getFirstRow() + i : rows.getRowIndices().get(i);
       ByteBuffer one = incoming.duplicate();

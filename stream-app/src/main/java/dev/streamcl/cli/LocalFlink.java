@@ -9,10 +9,10 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** Runs a learner job on an in-process Flink MiniCluster. */
-final class LocalFlink {
+public final class LocalFlink {
   private LocalFlink() {}
 
-  static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name) throws Exception {
+  public static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name) throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);

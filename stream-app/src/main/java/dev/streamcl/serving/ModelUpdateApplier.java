@@ -28,9 +28,16 @@ final class ModelUpdateApplier {
     this.chunks = chunks;
   }
 
-  /** Returns the new whole model when this update completed one, else empty. */
+  /**
+   * Returns the new whole model when this update completed one, else empty. Nothing is stored until
+   * {@link #commit}: the caller first checks that the model can be served.
+   */
   Optional<ModelUpdate> accept(ModelUpdate update) {
     return assembled(update).flatMap(this::applyWhole);
+  }
+
+  void commit(ModelUpdate whole) {
+    models.put(Topics.modelKey(whole.getStreamId(), whole.getLearner()), codec.encode(whole));
   }
 
   Optional<ModelUpdate> current(String modelKey) {
@@ -83,7 +90,6 @@ final class ModelUpdateApplier {
     } else {
       return Optional.empty();
     }
-    models.put(key, codec.encode(whole));
     return Optional.of(whole);
   }
 }

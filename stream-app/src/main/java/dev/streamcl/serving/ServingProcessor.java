@@ -22,11 +22,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Serves one task's streams: model updates (co-partitioned with requests by stream id) hot-swap the
@@ -34,6 +37,8 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * stream, each prediction carrying its {@code modelVersion}. Bad requests become dead letters.
  */
 final class ServingProcessor implements Processor<String, byte[], String, byte[]> {
+  private static final Logger LOG = LoggerFactory.getLogger(ServingProcessor.class);
+
   private final String modelUpdatesTopic;
   private final EncoderSpec encoderSpec;
   private final ComputeDevice device;
@@ -66,7 +71,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
         context.getStateStore(ServingTopology.CHUNKS_STORE));
     encoder = encoderSpec.open();
     inputs = new SampleInputs(encoder.inputShape(), labelLimit);
-    applier.all().forEach(this::serve);
+    applier.all().forEach(this::serveStored);
   }
 
   @Override
@@ -87,18 +92,42 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
   }
 
+  /** A model update that cannot be served is dead-lettered and never stored, so it cannot become a base. */
   private void onModelUpdate(Record<String, byte[]> record, RecordMetadata source) {
     try {
-      applier.accept(updates.decode(record.value())).ifPresent(this::serve);
-    } catch (MalformedEventException | IllegalArgumentException e) {
+      Optional<ModelUpdate> whole = applier.accept(updates.decode(record.value()));
+      if (whole.isEmpty()) {
+        return;
+      }
+      if (!whole.get().getEncoderIdentity().getSha256().equals(encoder.identity().getSha256())) {
+        deadLetter(record, source, "serve-model", DeadLetterReason.ENCODER_MISMATCH, "Model "
+            + whole.get().getLearner() + " v" + whole.get().getModelVersion() + " was trained on encoder "
+            + whole.get().getEncoderIdentity().getName() + " but this service encodes with "
+            + encoder.identity().getName() + "; start serve with the learner job's --encoder");
+        return;
+      }
+      ServableModel servable = ServableModels.fromSnapshot(whole.get(), device);
+      applier.commit(whole.get());
+      serve(whole.get().getStreamId(), servable);
+    } catch (RuntimeException e) {
       deadLetter(record, source, "serve-model", DeadLetterReason.MALFORMED, e.getMessage()
           + " — the model update was skipped and the previous version stays served");
     }
   }
 
-  private void serve(ModelUpdate whole) {
-    streamsOfThisTask.add(whole.getStreamId());
-    registry.swap(whole.getStreamId(), ServableModels.fromSnapshot(whole, device));
+  private void serve(String streamId, ServableModel servable) {
+    streamsOfThisTask.add(streamId);
+    registry.swap(streamId, servable);
+  }
+
+  /** Restores what the store held; a model this version cannot serve is skipped, not fatal. */
+  private void serveStored(ModelUpdate whole) {
+    try {
+      serve(whole.getStreamId(), ServableModels.fromSnapshot(whole, device));
+    } catch (RuntimeException e) {
+      LOG.warn("Stored model {}/{} v{} cannot be served and is skipped: {}", whole.getStreamId(),
+          whole.getLearner(), whole.getModelVersion(), e.getMessage());
+    }
   }
 
   private void onRequest(Record<String, byte[]> record, RecordMetadata source) {
@@ -121,24 +150,11 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
       deadLetter(record, source, "serve", DeadLetterReason.MALFORMED, e.getMessage());
     } catch (InvalidSampleException e) {
       deadLetter(record, source, "serve", e.reason(), e.getMessage());
-    } catch (EncoderMismatch e) {
-      deadLetter(record, source, "serve", DeadLetterReason.ENCODER_MISMATCH, e.getMessage());
     }
   }
 
-  /** A model trained on another encoder's features cannot answer this service's requests. */
-  private static final class EncoderMismatch extends RuntimeException {
-    EncoderMismatch(String message) {
-      super(message);
-    }
-  }
 
   private Prediction answer(Sample request, int trueLabel, ServableModel model, float[] features) {
-    if (!model.encoder().getSha256().equals(encoder.identity().getSha256())) {
-      throw new EncoderMismatch("Model " + model.learner() + " v" + model.version() + " expects encoder "
-          + model.encoder().getName() + " but this service encodes with " + encoder.identity().getName()
-          + "; start serve with the learner job's --encoder");
-    }
     Predictions p = model.predict(features, 1);
     List<LabelScore> top = new ArrayList<>();
     for (int k = 0; k < p.topLabels(0).length; k++) {

@@ -72,6 +72,17 @@ class ServingProcessorRestartTest {
     assertEquals(rotatingModel(2).expect(PROBE).label(), answer.getPredictedLabel());
   }
 
+  @Test
+  void aStaleVersionArrivingLateIsNotWhatARestartServes() {
+    start();
+    publish(rotatingModel(3).snapshot(pixels, STREAM));
+    publish(rotatingModel(2).snapshot(pixels, STREAM));
+    restart();
+
+    assertEquals(3, registry.servedVersion(STREAM, NearestClassMeanModel.LEARNER));
+    assertEquals(3, ask(PROBE).getModelVersion());
+  }
+
   /**
    * Fails today: the corrupt v2 is dead-lettered, but ModelUpdateApplier stored it before
    * ServableModels rejected it, and ServingProcessor.init re-serves every stored model without a

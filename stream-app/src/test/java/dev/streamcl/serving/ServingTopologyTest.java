@@ -149,12 +149,13 @@ class ServingTopologyTest {
     assertAnsweredBy(v3.expect(PROBE_A), ask(PROBE_A));
     assertAnsweredBy(v3.expect(PROBE_C), ask(PROBE_C));
 
-    publish(rotatingModel(1).snapshot(pixels, STREAM));
     publish(v3.snapshot(pixels, STREAM)); // a duplicate of the served version changes nothing either
+    publish(rotatingModel(1).snapshot(pixels, STREAM));
     assertAnsweredBy(v3.expect(PROBE_B), ask(PROBE_B));
 
+    // The stale versions left nothing behind: a delta on v3 still finds its base.
     TestModel v4 = rotatingModel(4);
-    publish(v4.snapshot(pixels, STREAM));
+    publish(ServingFixtures.delta(v3.snapshot(pixels, STREAM), 4, 3, List.of(0, 1, 2, 3), denseAsRows(v4)));
     assertAnsweredBy(v4.expect(PROBE_B), ask(PROBE_B));
     assertTrue(deadLetterTopic.isEmpty(), "stale versions are skipped, not errors");
   }
