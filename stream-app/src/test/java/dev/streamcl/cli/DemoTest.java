@@ -1,0 +1,88 @@
+package dev.streamcl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.scenario.FashionMnist;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The README's main command, in full: the demo's NMC accuracy on the 10,000 test images must equal
+ * an independent plain-Java nearest-class-mean over the same pixels (no ONNX, no Kafka, no Flink).
+ */
+class DemoTest {
+  private static final double TOLERANCE = 0.003;
+
+  @Test
+  void demoAccuracyEqualsAPlainJavaNearestClassMean() throws Exception {
+    FashionMnist data = FashionMnist.atDefaultLocation();
+    LearnerJobConfig learner = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()));
+    Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", data.dir(), 42,
+        "split-fmnist", 0, 2, learner, false), System.out);
+
+    double reference = referenceAccuracy(data.train(), data.test());
+    System.out.printf("demo accuracy %.4f, plain-Java reference %.4f, %d versions, %.0f samples/s%n",
+        result.accuracy(), reference, result.modelVersions(), result.samplesPerSecond());
+    assertEquals(60_000, result.learnedSamples());
+    assertEquals(60_000 / LearnerJobConfig.DEFAULT_PUBLISH_EVERY, result.modelVersions());
+    assertEquals(10_000, result.answered());
+    assertEquals(10_000, result.answeredByFinalVersion(), "every request after the last version must use it");
+    assertEquals(reference, result.accuracy(), TOLERANCE);
+  }
+
+  /** Class means of L2-normalised pixel/255 vectors, nearest mean by Euclidean distance, in doubles. */
+  static double referenceAccuracy(FashionMnist.Split train, FashionMnist.Split test) {
+    int classes = FashionMnist.CLASSES;
+    double[][] means = new double[classes][FashionMnist.PIXELS];
+    long[] counts = new long[classes];
+    for (int i = 0; i < train.size(); i++) {
+      double[] x = normalised(train.images()[i]);
+      int label = train.labels()[i];
+      counts[label]++;
+      for (int k = 0; k < x.length; k++) {
+        means[label][k] += x[k];
+      }
+    }
+    for (int c = 0; c < classes; c++) {
+      for (int k = 0; k < FashionMnist.PIXELS; k++) {
+        means[c][k] /= counts[c];
+      }
+    }
+    int correct = 0;
+    for (int i = 0; i < test.size(); i++) {
+      double[] x = normalised(test.images()[i]);
+      int best = -1;
+      double bestDistance = Double.MAX_VALUE;
+      for (int c = 0; c < classes; c++) {
+        double distance = 0;
+        for (int k = 0; k < x.length; k++) {
+          double d = x[k] - means[c][k];
+          distance += d * d;
+        }
+        if (distance < bestDistance) {
+          bestDistance = distance;
+          best = c;
+        }
+      }
+      correct += best == test.labels()[i] ? 1 : 0;
+    }
+    return (double) correct / test.size();
+  }
+
+  private static double[] normalised(byte[] pixels) {
+    double[] x = new double[pixels.length];
+    double norm = 0;
+    for (int k = 0; k < pixels.length; k++) {
+      x[k] = (pixels[k] & 0xFF) / 255.0;
+      norm += x[k] * x[k];
+    }
+    norm = Math.sqrt(norm);
+    for (int k = 0; k < x.length; k++) {
+      x[k] /= norm;
+    }
+    return x;
+  }
+}
