@@ -2,7 +2,6 @@ package dev.streamcl.cli;
 
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.scenario.DatasetNotFoundException;
-import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.SplitFashionMnist;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -26,27 +25,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--topic-prefix", defaultValue = "streamcl", description = "Topic prefix (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
 
-  @Option(names = "--data-dir", description = "Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")
-  Path dataDir = FashionMnist.DEFAULT_DIR;
-
-  @Option(names = "--seed", defaultValue = "42", description = "Order within each task (default: ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
-  String streamId;
-
-  @Option(names = "--samples-per-task", defaultValue = "0", description = "At most N samples per task; 0 = all.")
-  int samplesPerTask;
-
-  @Option(names = "--partitions", defaultValue = "2", description = "Partitions per topic (default: ${DEFAULT-VALUE}).")
-  int partitions;
+  @Mixin ScenarioOptions scenario;
 
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
     try {
       Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
-          topicPrefix, dataDir, seed, streamId, samplesPerTask, partitions, learner.config(), true), out);
+          topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
+          scenario.partitions, learner.config(), true), out);
       print(result, out);
       return 0;
     } catch (DatasetNotFoundException e) {
@@ -57,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
 
   private void print(Demo.Result r, PrintStream out) {
     out.println();
-    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoder + " encoder, seed " + seed);
+    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoding.encoder + " encoder, seed " + scenario.seed);
     out.printf("  learner job   %,d samples in %.1f s = %,.0f samples/s (parallelism %d)%n", r.learnedSamples(),
         r.jobSeconds(), r.samplesPerSecond(), learner.parallelism);
     out.printf("  nmc models    %d versions published; newest: version %d%n", r.modelVersions(), r.finalVersion());

@@ -1,21 +1,13 @@
 package dev.streamcl.cli;
 
-import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.onnx.ComputeDevice;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How the learner job learns; `learn` and `demo` share these. */
 public final class LearnerOptions {
-  @Option(names = "--encoder", defaultValue = "pixels:28x28",
-      description = "Frozen encoder: pixels:HxW[xC] (flatten, scale to [0,1]) or file:/path/model.onnx (default: ${DEFAULT-VALUE}).")
-  String encoder;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "ONNX Runtime device: cpu or cuda:N (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(names = "--cpu-fallback", description = "Run on the CPU when the CUDA provider cannot load, instead of failing.")
-  boolean cpuFallback;
+  @Mixin EncoderOptions encoding;
 
   @Option(names = "--batch-size", defaultValue = "" + LearnerJobConfig.DEFAULT_MICRO_BATCH,
       description = "Samples per encoder/kernel micro-batch (default: ${DEFAULT-VALUE}).")
@@ -40,13 +32,9 @@ public final class LearnerOptions {
       description = "Checkpoint interval; exactly-once outputs become readable at each checkpoint (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
-  public ComputeDevice computeDevice() {
-    return ComputeDevice.parse(device, cpuFallback);
-  }
-
   public LearnerJobConfig config() {
-    ComputeDevice compute = computeDevice();
-    return new LearnerJobConfig(EncoderSpec.parse(encoder, compute), batchSize, LearnerJobConfig.DEFAULT_MAX_DELAY_MS,
+    ComputeDevice compute = encoding.computeDevice();
+    return new LearnerJobConfig(encoding.encoderSpec(), batchSize, LearnerJobConfig.DEFAULT_MAX_DELAY_MS,
         publishEvery, labelLimit, maxPayloadBytes, parallelism, checkpointIntervalMs, compute);
   }
 }

@@ -1,11 +1,9 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.scenario.DatasetNotFoundException;
-import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.ScenarioMismatchException;
 import dev.streamcl.scenario.ScenarioPublisher;
 import dev.streamcl.scenario.SplitFashionMnist;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,20 +19,7 @@ final class PublishCommand implements Callable<Integer> {
   @Parameters(index = "0", description = "Scenario: " + SplitFashionMnist.NAME)
   String scenario;
 
-  @Option(names = "--data-dir", description = "Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")
-  Path dataDir = FashionMnist.DEFAULT_DIR;
-
-  @Option(names = "--seed", defaultValue = "42", description = "Order within each task (default: ${DEFAULT-VALUE}).")
-  long seed;
-
-  @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
-  String streamId;
-
-  @Option(names = "--partitions", defaultValue = "2", description = "Partitions of topics created here (default: ${DEFAULT-VALUE}).")
-  int partitions;
-
-  @Option(names = "--samples-per-task", defaultValue = "0", description = "At most N samples per task in each split; 0 = all.")
-  int samplesPerTask;
+  @Mixin ScenarioOptions scenarioOptions;
 
   @Option(names = "--no-progress", description = "Do not draw a progress bar.")
   boolean noProgress;
@@ -46,9 +31,9 @@ final class PublishCommand implements Callable<Integer> {
       return 2;
     }
     try {
-      ScenarioPublisher.Report report = new ScenarioPublisher(kafka.clients(), kafka.topics(), partitions,
-          ScenarioPublisher.DEFAULT_COMMIT_EVERY, !noProgress)
-          .publish(new SplitFashionMnist(new FashionMnist(dataDir), seed, samplesPerTask), streamId);
+      ScenarioPublisher.Report report = new ScenarioPublisher(kafka.clients(), kafka.topics(),
+          scenarioOptions.partitions, ScenarioPublisher.DEFAULT_COMMIT_EVERY, !noProgress)
+          .publish(scenarioOptions.splitFashionMnist(), scenarioOptions.streamId);
       for (ScenarioPublisher.Counts counts : new ScenarioPublisher.Counts[] {report.training(), report.test()}) {
         System.out.printf("%s: wrote %,d records, skipped %,d already published%n", counts.topic(), counts.written(),
             counts.skipped());

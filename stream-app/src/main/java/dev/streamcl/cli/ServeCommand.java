@@ -1,6 +1,5 @@
 package dev.streamcl.cli;
 
-import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.serving.ServingService;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -14,24 +13,16 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
-  @Option(names = "--encoder", defaultValue = "pixels:28x28", description = "The learner job's encoder (default: ${DEFAULT-VALUE}).")
-  String encoder;
-
-  @Option(names = "--device", defaultValue = "cpu", description = "cpu or cuda:N (default: ${DEFAULT-VALUE}).")
-  String device;
-
-  @Option(names = "--cpu-fallback", description = "Run on the CPU when CUDA cannot load.")
-  boolean cpuFallback;
+  @Mixin EncoderOptions encoding;
 
   @Option(names = "--label-limit", defaultValue = "1000", description = "True labels must lie in [0, N) (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
   @Override
   public Integer call() throws Exception {
-    var compute = dev.streamcl.onnx.ComputeDevice.parse(device, cpuFallback);
     CountDownLatch stopped = new CountDownLatch(1);
     try (ServingService service = new ServingService(kafka.clients(), kafka.topics(),
-        EncoderSpec.parse(encoder, compute), compute, labelLimit, new Properties())) {
+        encoding.encoderSpec(), encoding.computeDevice(), labelLimit, new Properties())) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
       service.start();
       System.out.println("Serving " + kafka.topics().requests().name() + " → " + kafka.topics().predictions().name()

@@ -1,0 +1,26 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.onnx.ComputeDevice;
+import picocli.CommandLine.Option;
+
+/** The frozen encoder and the ONNX Runtime device; the learner job and serving must agree on them. */
+public final class EncoderOptions {
+  @Option(names = "--encoder", defaultValue = "pixels:28x28",
+      description = "Frozen encoder: pixels:HxW[xC] (flatten, scale to [0,1]) or file:/path/model.onnx (default: ${DEFAULT-VALUE}).")
+  String encoder;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "ONNX Runtime device: cpu or cuda:N (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--cpu-fallback", description = "Run on the CPU when the CUDA provider cannot load, instead of failing.")
+  boolean cpuFallback;
+
+  public ComputeDevice computeDevice() {
+    return ComputeDevice.parse(device, cpuFallback);
+  }
+
+  public EncoderSpec encoderSpec() {
+    return EncoderSpec.parse(encoder, computeDevice());
+  }
+}

@@ -1,0 +1,28 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.scenario.FashionMnist;
+import dev.streamcl.scenario.SplitFashionMnist;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Which scenario stream to write; `publish` and `demo` share these. */
+public final class ScenarioOptions {
+  @Option(names = "--data-dir", description = "Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")
+  Path dataDir = FashionMnist.DEFAULT_DIR;
+
+  @Option(names = "--seed", defaultValue = "42", description = "Order within each task (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
+  String streamId;
+
+  @Option(names = "--samples-per-task", defaultValue = "0", description = "At most N samples per task in each split; 0 = all.")
+  int samplesPerTask;
+
+  @Option(names = "--partitions", defaultValue = "2", description = "Partitions of topics created here (default: ${DEFAULT-VALUE}).")
+  int partitions;
+
+  public SplitFashionMnist splitFashionMnist() {
+    return new SplitFashionMnist(new FashionMnist(dataDir), seed, samplesPerTask);
+  }
+}
