@@ -1,19 +1,36 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.ops.LocalKafka;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Option;
 
 @Command(name = "broker", mixinStandardHelpOptions = true,
-    description = "Starts a local single-node KRaft Kafka broker (options: --data-dir DIR, --port N, --partitions N); Ctrl-C stops it.")
+    description = "Starts a local single-node KRaft Kafka broker from the project's own artifacts; Ctrl-C stops it.")
 final class BrokerCommand implements Callable<Integer> {
-  @Parameters(arity = "0..*", description = "Options passed to the broker: --data-dir DIR (default .data/kafka), --port N (default 9092), --partitions N.")
-  String[] args = new String[0];
+  @Option(names = "--data-dir", defaultValue = ".data/kafka", description = "Broker data (kept between runs; default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(names = "--controller-port", description = "KRaft controller port (default: port + 1).")
+  Integer controllerPort;
+
+  @Option(names = "--partitions", defaultValue = "4", description = "Partitions of auto-created topics (default: ${DEFAULT-VALUE}).")
+  int partitions;
 
   @Override
   public Integer call() throws Exception {
-    LocalKafka.main(args);
+    List<String> args = new ArrayList<>(List.of("--data-dir", dataDir.toString(), "--port", Integer.toString(port),
+        "--partitions", Integer.toString(partitions)));
+    if (controllerPort != null) {
+      args.addAll(List.of("--controller-port", controllerPort.toString()));
+    }
+    LocalKafka.main(args.toArray(String[]::new));
     return 0;
   }
 }

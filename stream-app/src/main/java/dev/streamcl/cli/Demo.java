@@ -61,21 +61,23 @@ public final class Demo {
   private Demo() {}
 
   public static Result run(Settings settings, PrintStream out) throws Exception {
+    // Load the data first: a missing dataset should fail before any broker starts.
+    SplitFashionMnist scenario = new SplitFashionMnist(new FashionMnist(settings.dataDir()), settings.seed(),
+        settings.samplesPerTask());
     if (settings.bootstrap() != null) {
-      return run(settings, settings.bootstrap(), out);
+      return run(settings, scenario, settings.bootstrap(), out);
     }
     Path dataDir = Files.createTempDirectory("streamcl-demo-kafka");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(dataDir).partitions(settings.partitions()).start()) {
       out.println("Started an embedded Kafka broker at " + broker.bootstrap());
-      return run(settings, broker.bootstrap(), out);
+      return run(settings, scenario, broker.bootstrap(), out);
     }
   }
 
-  private static Result run(Settings settings, String bootstrap, PrintStream out) throws Exception {
+  private static Result run(Settings settings, SplitFashionMnist scenario, String bootstrap, PrintStream out)
+      throws Exception {
     ClientConfigs clients = new ClientConfigs(bootstrap, settings.clientProperties(), true);
     Topics topics = new Topics(settings.topicPrefix());
-    SplitFashionMnist scenario = new SplitFashionMnist(new FashionMnist(settings.dataDir()), settings.seed(),
-        settings.samplesPerTask());
     createTopics(clients, topics, scenario, settings.partitions());
 
     out.println("Publishing " + scenario.name() + " (seed " + settings.seed() + ") to " + topics.samples().name());

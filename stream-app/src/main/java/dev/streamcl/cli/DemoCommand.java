@@ -1,7 +1,6 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.kafka.ClientConfigs;
-import dev.streamcl.scenario.DatasetNotFoundException;
 import dev.streamcl.scenario.SplitFashionMnist;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -30,16 +29,14 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
-    try {
-      Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
-          topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
-          scenario.partitions, learner.config(), true), out);
-      print(result, out);
-      return 0;
-    } catch (DatasetNotFoundException e) {
-      System.err.println(e.getMessage());
-      return 1;
+    if (bootstrap != null) {
+      KafkaOptions.requireReachable(new ClientConfigs(bootstrap, ClientConfigs.loadProperties(clientProperties), true));
     }
+    Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
+        topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
+        scenario.partitions, learner.config(), true), out);
+    print(result, out);
+    return 0;
   }
 
   private void print(Demo.Result r, PrintStream out) {

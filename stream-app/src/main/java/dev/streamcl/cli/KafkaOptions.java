@@ -3,6 +3,10 @@ package dev.streamcl.cli;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import java.nio.file.Path;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import picocli.CommandLine.Option;
 
 /** Where Kafka is and which topics to use; shared by every command. */
@@ -19,8 +23,24 @@ public final class KafkaOptions {
       description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
 
+  /** Client settings for a cluster that answered; fails fast with what to do when none does. */
   public ClientConfigs clients() {
-    return new ClientConfigs(bootstrap, ClientConfigs.loadProperties(clientProperties), true);
+    ClientConfigs clients = new ClientConfigs(bootstrap, ClientConfigs.loadProperties(clientProperties), true);
+    requireReachable(clients);
+    return clients;
+  }
+
+  static void requireReachable(ClientConfigs clients) {
+    Properties admin = clients.admin();
+    admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
+    admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+    try (Admin client = Admin.create(admin)) {
+      client.describeCluster().clusterId().get(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new UserError("No Kafka broker answered at " + clients.bootstrap() + " within 15 s ("
+          + e.getClass().getSimpleName() + "): start one with `streamcl broker`, or pass --bootstrap (and "
+          + "--client-properties for a secured cluster)");
+    }
   }
 
   public Topics topics() {

@@ -1,7 +1,5 @@
 package dev.streamcl.cli;
 
-import dev.streamcl.scenario.DatasetNotFoundException;
-import dev.streamcl.scenario.ScenarioMismatchException;
 import dev.streamcl.scenario.ScenarioPublisher;
 import dev.streamcl.scenario.SplitFashionMnist;
 import java.util.concurrent.Callable;
@@ -27,21 +25,15 @@ final class PublishCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!SplitFashionMnist.NAME.equals(scenario)) {
-      System.err.println("Unknown scenario '" + scenario + "'; known: " + SplitFashionMnist.NAME);
-      return 2;
+      throw new UserError("Unknown scenario '" + scenario + "'; known: " + SplitFashionMnist.NAME);
     }
-    try {
-      ScenarioPublisher.Report report = new ScenarioPublisher(kafka.clients(), kafka.topics(),
-          scenarioOptions.partitions, ScenarioPublisher.DEFAULT_COMMIT_EVERY, !noProgress)
-          .publish(scenarioOptions.splitFashionMnist(), scenarioOptions.streamId);
-      for (ScenarioPublisher.Counts counts : new ScenarioPublisher.Counts[] {report.training(), report.test()}) {
-        System.out.printf("%s: wrote %,d records, skipped %,d already published%n", counts.topic(), counts.written(),
-            counts.skipped());
-      }
-      return 0;
-    } catch (DatasetNotFoundException | ScenarioMismatchException e) {
-      System.err.println(e.getMessage());
-      return 1;
+    ScenarioPublisher.Report report = new ScenarioPublisher(kafka.clients(), kafka.topics(),
+        scenarioOptions.partitions, ScenarioPublisher.DEFAULT_COMMIT_EVERY, !noProgress)
+        .publish(scenarioOptions.splitFashionMnist(), scenarioOptions.streamId);
+    for (ScenarioPublisher.Counts counts : new ScenarioPublisher.Counts[] {report.training(), report.test()}) {
+      System.out.printf("%s: wrote %,d records, skipped %,d already published%n", counts.topic(), counts.written(),
+          counts.skipped());
     }
+    return 0;
   }
 }

@@ -1,5 +1,7 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.scenario.DatasetNotFoundException;
+import dev.streamcl.scenario.ScenarioMismatchException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,6 +13,17 @@ public final class StreamCl {
   private StreamCl() {}
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new StreamCl()).execute(args));
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    return new CommandLine(new StreamCl()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof UserError || e instanceof DatasetNotFoundException || e instanceof ScenarioMismatchException
+          || e instanceof IllegalArgumentException) {
+        cmd.getErr().println(cmd.getColorScheme().errorText(e.getMessage()));
+        return 1;
+      }
+      throw e;
+    });
   }
 }
