@@ -3,6 +3,8 @@ package dev.streamcl.events;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -16,6 +18,7 @@ final class RandomRecords {
       case RECORD -> record(schema, random);
       case UNION -> value(schema.getTypes().get(random.nextInt(schema.getTypes().size())), random);
       case ARRAY -> array(schema, random);
+      case MAP -> map(schema, random);
       case ENUM -> new GenericData.EnumSymbol(schema,
           schema.getEnumSymbols().get(random.nextInt(schema.getEnumSymbols().size())));
       case STRING -> "s" + random.nextInt(1000);
@@ -44,6 +47,14 @@ final class RandomRecords {
       items.add(value(schema.getElementType(), random));
     }
     return items;
+  }
+
+  private static Map<String, Object> map(Schema schema, Random random) {
+    Map<String, Object> entries = new TreeMap<>();
+    for (int i = random.nextInt(4); i > 0; i--) {
+      entries.put("k" + random.nextInt(100), value(schema.getValueType(), random));
+    }
+    return entries;
   }
 
   private static ByteBuffer bytes(Random random) {
