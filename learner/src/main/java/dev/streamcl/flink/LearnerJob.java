@@ -7,6 +7,7 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.ingest.SampleInputs;
 import java.util.function.Function;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
@@ -34,6 +35,12 @@ public final class LearnerJob {
     this.predictions = predictions;
     this.modelUpdates = modelUpdates;
     this.deadLetters = deadLetters;
+  }
+
+  /** Valid samples the job encoded and handed to its learners, from a finished job's accumulators. */
+  public static long samplesIn(JobExecutionResult result) {
+    Long count = result.getAccumulatorResult(MicroBatchEncoder.ENCODED_ACCUMULATOR);
+    return count == null ? 0 : count;
   }
 
   /** Adds the job's operators to {@code env}; the caller executes it. */

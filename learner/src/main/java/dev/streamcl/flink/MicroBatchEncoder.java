@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -22,6 +23,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  */
 public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch>
     implements OneInputStreamOperator<ValidSample, FeatureBatch> {
+  static final String ENCODED_ACCUMULATOR = "encoded-samples";
+
   private final EncoderSpec encoderSpec;
   private final int batchSize;
   private final long maxDelayMs;
@@ -30,6 +33,7 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
   private transient List<ValidSample> buffer;
   private transient boolean flushScheduled;
   private transient Counter encoded;
+  private transient LongCounter encodedTotal;
   private transient Counter deadLettered;
 
   public MicroBatchEncoder(EncoderSpec encoderSpec, int batchSize, long maxDelayMs) {
@@ -44,6 +48,8 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
     encoder = encoderSpec.open();
     buffer = new ArrayList<>(batchSize);
     encoded = getMetricGroup().counter("encodedSamples");
+    encodedTotal = new LongCounter();
+    getRuntimeContext().addAccumulator(ENCODED_ACCUMULATOR, encodedTotal);
     deadLettered = getMetricGroup().counter("deadLetters");
   }
 
@@ -140,6 +146,7 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
       batch.offsets[k] = sample.offset;
     }
     encoded.inc(n);
+    encodedTotal.add(n);
     return batch;
   }
 

@@ -16,8 +16,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -34,7 +32,6 @@ import org.apache.flink.util.Collector;
 public final class NearestClassMeanFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
   /** Snapshots larger than this are chunked; below the default 1 MiB Kafka message limit. */
   static final int MAX_TENSOR_BYTES_PER_MESSAGE = 512 * 1024;
-  private static final String SAMPLES_ACCUMULATOR = "nmc-samples";
 
   private final int publishEvery;
   private final ComputeDevice device;
@@ -43,7 +40,6 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
   private transient ValueState<ClassMeanState> model;
   private transient ValueState<PublishProgress> progress;
   private transient NearestClassMean kernel;
-  private transient LongCounter samples;
 
   public NearestClassMeanFunction(int publishEvery, ComputeDevice device, EncoderIdentity encoder) {
     this.publishEvery = publishEvery;
@@ -56,14 +52,6 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     model = getRuntimeContext().getState(new ValueStateDescriptor<>("class-means", TypeInformation.of(ClassMeanState.class)));
     progress = getRuntimeContext().getState(new ValueStateDescriptor<>("publish-progress", PublishProgress.class));
     kernel = new NearestClassMean(encoder.getOutputDim(), device);
-    samples = new LongCounter();
-    getRuntimeContext().addAccumulator(SAMPLES_ACCUMULATOR, samples);
-  }
-
-  /** Samples the NMC learners of a finished job took in (predicted, and learned when labelled). */
-  public static long samplesIn(JobExecutionResult result) {
-    Long count = result.getAccumulatorResult(SAMPLES_ACCUMULATOR);
-    return count == null ? 0 : count;
   }
 
   @Override
@@ -78,7 +66,6 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
         publish(ctx, state, published);
       }
     }
-    samples.add(batch.size());
     model.update(state);
     progress.update(published);
     ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);

@@ -7,11 +7,10 @@ import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
-import dev.streamcl.flink.NearestClassMeanFunction;
+import dev.streamcl.flink.LearnerJob;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.Topics;
-import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.ops.EmbeddedKafkaBroker;
 import dev.streamcl.ops.KafkaTopics;
 import dev.streamcl.scenario.FashionMnist;
@@ -22,7 +21,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.LongStream;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -39,20 +43,31 @@ public final class Demo {
   public record Settings(String bootstrap, Properties clientProperties, String topicPrefix, Path dataDir, long seed,
       String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress) {}
 
-  public record Result(long learnedSamples, double jobSeconds, double samplesPerSecond, long modelVersions,
-      long finalVersion, long answered, long answeredByFinalVersion, long[] correctPerTask, long[] countPerTask) {
+  /** One learner's published models and its answers to the test split. */
+  public record LearnerResult(long modelVersions, long finalVersion, long answered, long answeredByFinalVersion,
+      long[] correctPerTask, long[] countPerTask) {
     public double accuracy() {
-      long correct = 0;
-      long count = 0;
-      for (int t = 0; t < countPerTask.length; t++) {
-        correct += correctPerTask[t];
-        count += countPerTask[t];
-      }
-      return count == 0 ? 0 : (double) correct / count;
+      return ratio(LongStream.of(correctPerTask).sum(), LongStream.of(countPerTask).sum());
     }
 
     public double taskAccuracy(int task) {
-      return countPerTask[task] == 0 ? 0 : (double) correctPerTask[task] / countPerTask[task];
+      return ratio(correctPerTask[task], countPerTask[task]);
+    }
+
+    private static double ratio(long correct, long count) {
+      return count == 0 ? 0 : (double) correct / count;
+    }
+  }
+
+  /** Throughput of the learner job and, per learner name, what it published and how well it answered. */
+  public record Result(long learnedSamples, double jobSeconds, double samplesPerSecond,
+      Map<String, LearnerResult> learners) {
+    public LearnerResult learner(String name) {
+      LearnerResult result = learners.get(name);
+      if (result == null) {
+        throw new IllegalArgumentException("No learner '" + name + "' in this run; ran " + learners.keySet());
+      }
+      return result;
     }
   }
 
@@ -88,19 +103,35 @@ public final class Demo {
         + settings.learner().parallelism() + ")");
     JobExecutionResult job = LocalFlink.run(KafkaLearnerJob.create(clients, topics, settings.learner(), true),
         settings.learner(), "streamcl-demo-learner");
-    long learned = NearestClassMeanFunction.samplesIn(job);
+    long learned = LearnerJob.samplesIn(job);
     double seconds = job.getNetRuntime() / 1000.0;
-    List<ModelUpdate> updates = modelUpdates(clients, topics, settings.streamId());
-    long finalVersion = updates.isEmpty() ? 0 : updates.get(updates.size() - 1).getModelVersion();
+    Map<String, List<Long>> versions = publishedVersions(clients, topics, settings.streamId());
 
     try (ServingService serving = new ServingService(clients, topics, settings.learner().encoder(),
         settings.learner().device(), settings.learner().labelLimit(), new Properties()).start()) {
-      await(() -> serving.servedVersion(settings.streamId(), NearestClassMeanModel.LEARNER) >= finalVersion,
-          "the serving service to load model version " + finalVersion);
-      out.println("Serving model version " + finalVersion + "; sending the test split as requests");
-      List<Prediction> answers = askTestSplit(clients, topics, scenario, settings.streamId());
-      return summarize(answers, learned, seconds, updates.size(), finalVersion);
+      versions.forEach((learner, published) -> awaitServed(serving, settings.streamId(), learner, last(published)));
+      out.println("Serving the newest versions " + newestVersions(versions) + "; sending the test split as requests");
+      List<Prediction> answers = askTestSplit(clients, topics, scenario, settings.streamId(), versions.size());
+      Map<String, LearnerResult> learners = new TreeMap<>();
+      versions.forEach((learner, published) -> learners.put(learner, summarize(answers.stream()
+          .filter(p -> p.getLearner().equals(learner)).toList(), published.size(), last(published))));
+      return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners);
     }
+  }
+
+  private static long last(List<Long> versions) {
+    return versions.get(versions.size() - 1);
+  }
+
+  private static Map<String, Long> newestVersions(Map<String, List<Long>> versions) {
+    Map<String, Long> newest = new TreeMap<>();
+    versions.forEach((learner, published) -> newest.put(learner, last(published)));
+    return newest;
+  }
+
+  private static void awaitServed(ServingService serving, String streamId, String learner, long version) {
+    await(() -> serving.servedVersion(streamId, learner) >= version,
+        "the serving service to load " + learner + " version " + version);
   }
 
   private static void createTopics(ClientConfigs clients, Topics topics, SplitFashionMnist scenario, int partitions) {
@@ -109,18 +140,27 @@ public final class Demo {
         topics.test(scenario.name()).name()));
   }
 
-  private static List<ModelUpdate> modelUpdates(ClientConfigs clients, Topics topics, String streamId) {
+  /** Model versions of the stream as a read_committed consumer sees them, per learner, in topic order. */
+  private static Map<String, List<Long>> publishedVersions(ClientConfigs clients, Topics topics, String streamId) {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
-    String key = Topics.modelKey(streamId, NearestClassMeanModel.LEARNER);
+    Map<String, List<Long>> versions = new TreeMap<>();
     try (TopicReader reader = new TopicReader(clients, topics.modelUpdates().name())) {
-      return reader.readAll().stream().filter(r -> key.equals(r.key()))
-          .map(r -> codec.decode(r.value())).filter(u -> u.getChunkIndex() == 0).toList();
+      for (ConsumerRecord<String, byte[]> record : reader.readAll()) {
+        ModelUpdate update = codec.decode(record.value());
+        if (update.getStreamId().equals(streamId) && update.getChunkIndex() == 0) {
+          versions.computeIfAbsent(update.getLearner(), l -> new ArrayList<>()).add(update.getModelVersion());
+        }
+      }
     }
+    if (versions.isEmpty()) {
+      throw new IllegalStateException("The learner job published no model for stream '" + streamId + "'");
+    }
+    return versions;
   }
 
   /** Replays the test topic from offset 0 into the requests topic and collects the served answers. */
   private static List<Prediction> askTestSplit(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
-      String streamId) {
+      String streamId, int learners) {
     EventCodec<Prediction> codec = EventCodec.predictions();
     try (TopicReader predictions = new TopicReader(clients, topics.predictions().name());
         TopicReader tests = new TopicReader(clients, topics.test(scenario.name()).name())) {
@@ -128,11 +168,10 @@ public final class Demo {
       List<ConsumerRecord<String, byte[]>> testRecords = tests.readAll();
       sendRequests(clients, topics, testRecords, streamId);
       List<ConsumerRecord<String, byte[]>> answered = predictions.readFrom(start,
-          records -> servedCount(records, codec, streamId) >= testRecords.size(), WAIT,
-          testRecords.size() + " predictions");
+          records -> servedCount(records, codec, streamId) >= (long) learners * testRecords.size(), WAIT,
+          learners * testRecords.size() + " predictions");
       return answered.stream().map(r -> codec.decode(r.value()))
-          .filter(p -> p.getSource() == PredictionSource.SERVING && p.getStreamId().equals(streamId)
-              && p.getLearner().equals(NearestClassMeanModel.LEARNER))
+          .filter(p -> p.getSource() == PredictionSource.SERVING && p.getStreamId().equals(streamId))
           .toList();
     }
   }
@@ -159,8 +198,7 @@ public final class Demo {
     }
   }
 
-  private static Result summarize(List<Prediction> answers, long learned, double seconds, long versions,
-      long finalVersion) {
+  private static LearnerResult summarize(List<Prediction> answers, long versions, long finalVersion) {
     long[] correct = new long[SplitFashionMnist.TASKS];
     long[] count = new long[SplitFashionMnist.TASKS];
     long byFinal = 0;
@@ -174,17 +212,16 @@ public final class Demo {
         byFinal++;
       }
     }
-    return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), versions, finalVersion, answers.size(),
-        byFinal, correct, count);
+    return new LearnerResult(versions, finalVersion, answers.size(), byFinal, correct, count);
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+  private static void await(BooleanSupplier condition, String what) {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("Timed out after " + WAIT.toSeconds() + " s waiting for " + what);
       }
-      Thread.sleep(50);
+      LockSupport.parkNanos(50_000_000L);
     }
   }
 }

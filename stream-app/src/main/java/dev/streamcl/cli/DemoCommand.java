@@ -41,18 +41,26 @@ final class DemoCommand implements Callable<Integer> {
 
   private void print(Demo.Result r, PrintStream out) {
     out.println();
-    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoding.encoder + " encoder, seed " + scenario.seed);
+    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoding.encoder + " encoder, seed "
+        + scenario.seed);
     out.printf("  learner job   %,d samples in %.1f s = %,.0f samples/s (parallelism %d)%n", r.learnedSamples(),
         r.jobSeconds(), r.samplesPerSecond(), learner.parallelism);
-    out.printf("  nmc models    %d versions published; newest: version %d%n", r.modelVersions(), r.finalVersion());
-    out.printf("  serving       %,d test requests answered, %,d of them by version %d%n", r.answered(),
-        r.answeredByFinalVersion(), r.finalVersion());
+    r.learners().forEach((name, l) -> out.printf("  %-12s  %d versions published; %,d test requests answered, %,d by the"
+        + " newest version %d%n", name, l.modelVersions(), l.answered(), l.answeredByFinalVersion(), l.finalVersion()));
     out.println();
-    out.println("  task  classes  test samples  nmc accuracy");
+    StringBuilder header = new StringBuilder("  task  classes  test samples");
+    r.learners().keySet().forEach(name -> header.append(String.format("  %12s", name + " acc.")));
+    out.println(header);
+    Demo.LearnerResult any = r.learners().values().iterator().next();
     for (int t = 0; t < SplitFashionMnist.TASKS; t++) {
-      out.printf("  %-4d  %d,%d      %,12d  %11.2f%%%n", t + 1, 2 * t, 2 * t + 1, r.countPerTask()[t],
-          100 * r.taskAccuracy(t));
+      StringBuilder row = new StringBuilder(String.format("  %-4d  %d,%d      %,12d", t + 1, 2 * t, 2 * t + 1,
+          any.countPerTask()[t]));
+      final int task = t;
+      r.learners().values().forEach(l -> row.append(String.format("  %11.2f%%", 100 * l.taskAccuracy(task))));
+      out.println(row);
     }
-    out.printf("  all   0-9      %,12d  %11.2f%%%n", r.answered(), 100 * r.accuracy());
+    StringBuilder all = new StringBuilder(String.format("  all   0-9      %,12d", any.answered()));
+    r.learners().values().forEach(l -> all.append(String.format("  %11.2f%%", 100 * l.accuracy())));
+    out.println(all);
   }
 }

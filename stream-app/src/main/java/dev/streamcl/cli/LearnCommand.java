@@ -2,7 +2,7 @@ package dev.streamcl.cli;
 
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
-import dev.streamcl.flink.NearestClassMeanFunction;
+import dev.streamcl.flink.LearnerJob;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
 import picocli.CommandLine.Command;
@@ -23,7 +23,7 @@ final class LearnCommand implements Callable<Integer> {
     LearnerJobConfig config = learner.config();
     JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(kafka.clients(), kafka.topics(), config, bounded),
         config, "streamcl-learner " + kafka.topicPrefix);
-    long learned = NearestClassMeanFunction.samplesIn(result);
+    long learned = LearnerJob.samplesIn(result);
     System.out.printf("Learned from %,d samples in %.1f s (%,.0f samples/s)%n", learned,
         result.getNetRuntime() / 1000.0, learned * 1000.0 / Math.max(1, result.getNetRuntime()));
     return 0;
