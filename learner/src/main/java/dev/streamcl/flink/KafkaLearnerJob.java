@@ -1,7 +1,6 @@
 package dev.streamcl.flink;
 
 import dev.streamcl.encoder.EncoderSpec;
-import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
@@ -56,7 +55,16 @@ public final class KafkaLearnerJob {
   /** Exactly-once needs checkpoints: Kafka transactions commit when a checkpoint completes. */
   public static void configure(StreamExecutionEnvironment env, LearnerJobConfig config) {
     env.setParallelism(config.parallelism());
+    enableCheckpointing(env, config);
+  }
+
+  private static void enableCheckpointing(StreamExecutionEnvironment env, LearnerJobConfig config) {
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+  }
+
+  /** A bare {@code --flag} counts as true (ParameterTool stores it without a value). */
+  private static boolean flag(ParameterTool params, String name) {
+    return params.has(name) && !"false".equalsIgnoreCase(params.get(name));
   }
 
   public static void main(String[] args) throws Exception {
@@ -66,7 +74,7 @@ public final class KafkaLearnerJob {
         ? java.nio.file.Path.of(params.get("client-properties")) : null);
     ClientConfigs clients = new ClientConfigs(bootstrap, extra, true);
     Topics topics = new Topics(params.get("topic-prefix", Topics.DEFAULT_PREFIX));
-    ComputeDevice device = ComputeDevice.parse(params.get("device", "cpu"), params.getBoolean("cpu-fallback", false));
+    ComputeDevice device = ComputeDevice.parse(params.get("device", "cpu"), flag(params, "cpu-fallback"));
     LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse(params.get("encoder", "pixels:28x28"), device));
     LearnerJobConfig config = new LearnerJobConfig(defaults.encoder(),
         params.getInt("batch-size", defaults.microBatchSize()),
@@ -78,14 +86,18 @@ public final class KafkaLearnerJob {
         params.getLong("checkpoint-interval-ms", defaults.checkpointIntervalMs()),
         device);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    configure(env, config);
-    create(clients, topics, config, params.getBoolean("bounded", false)).build(env);
+    // On a cluster, `flink run -p N` decides the parallelism unless --parallelism is given.
+    if (params.has("parallelism")) {
+      env.setParallelism(config.parallelism());
+    }
+    enableCheckpointing(env, config);
+    create(clients, topics, config, flag(params, "bounded")).build(env);
     env.execute("streamcl-learner " + topics.prefix());
   }
 
   private static Properties sourceProperties(ClientConfigs clients) {
     Properties p = clients.common();
-    p.put("isolation.level", clients.exactlyOnce() ? "read_committed" : "read_uncommitted");
+    p.put("isolation.level", clients.isolationLevel());
     return p;
   }
 

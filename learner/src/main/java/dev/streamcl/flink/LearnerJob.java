@@ -6,6 +6,7 @@ import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.ingest.SampleInputs;
+import dev.streamcl.onnx.ComputeDevice;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -48,7 +49,8 @@ public final class LearnerJob {
     env.getConfig().enableObjectReuse();
     EncoderIdentity encoderIdentity;
     SampleInputs inputs;
-    try (Encoder encoder = config.encoder().open()) {
+    // Identity and input shape only: read on the CPU, so submitting needs no GPU on the client.
+    try (Encoder encoder = config.encoder().withDevice(ComputeDevice.cpu()).open()) {
       encoderIdentity = encoder.identity();
       inputs = new SampleInputs(encoder.inputShape(), config.labelLimit());
     }

@@ -31,7 +31,8 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
 
   private transient Encoder encoder;
   private transient List<ValidSample> buffer;
-  private transient boolean flushScheduled;
+  /** Processing time at which the pending flush is due; 0 when none is pending. */
+  private transient long flushDue;
   private transient Counter encoded;
   private transient LongCounter encodedTotal;
   private transient Counter deadLettered;
@@ -58,7 +59,7 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
     buffer.add(element.getValue());
     if (buffer.size() >= batchSize) {
       flush();
-    } else if (!flushScheduled) {
+    } else if (flushDue == 0) {
       scheduleFlush();
     }
   }
@@ -90,13 +91,18 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
   }
 
   private void scheduleFlush() {
-    flushScheduled = true;
-    long now = getProcessingTimeService().getCurrentProcessingTime();
-    getProcessingTimeService().registerTimer(now + maxDelayMs, time -> flush());
+    long due = getProcessingTimeService().getCurrentProcessingTime() + maxDelayMs;
+    flushDue = due;
+    // A timer of a batch that was flushed early must not cut the next batch short.
+    getProcessingTimeService().registerTimer(due, time -> {
+      if (flushDue == due) {
+        flush();
+      }
+    });
   }
 
   private void flush() {
-    flushScheduled = false;
+    flushDue = 0;
     if (buffer.isEmpty()) {
       return;
     }

@@ -56,8 +56,13 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    ClassMeanState state = model.value() == null ? new ClassMeanState(batch.dim) : model.value();
-    PublishProgress published = progress.value() == null ? new PublishProgress() : progress.value();
+    ClassMeanState state = model.value();
+    PublishProgress published = progress.value();
+    if (published == null) {
+      state = new ClassMeanState(batch.dim);
+      published = new PublishProgress();
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
     Predictions predictions = kernel.predictThenNormalize(state, batch.features, batch.size(), batch.labels);
     for (int i = 0; i < batch.size(); i++) {
       out.collect(prediction(batch, i, predictions, published.version));
@@ -68,7 +73,6 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     }
     model.update(state);
     progress.update(published);
-    ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
   }
 
   /** Fires when the input ends (the final watermark): publish whatever was learned since the last publish. */

@@ -15,7 +15,8 @@ public class PublishProgress {
 
   public PublishProgress() {}
 
+  /** Something was learned since the last version; unlabelled samples alone change no model. */
   public boolean hasUnpublished() {
-    return samplesSincePublish > 0;
+    return labelledSincePublish > 0;
   }
 }

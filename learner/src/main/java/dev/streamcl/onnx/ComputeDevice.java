@@ -80,9 +80,15 @@ public final class ComputeDevice implements Serializable {
       return this;
     }
     String problem = cudaProblem(options);
-    if (problem == null) {
-      return this;
-    }
+    return problem == null ? this : fallBackAfter(problem);
+  }
+
+  /**
+   * The CUDA device could not be used: the CPU when fallback was asked for, else a failure saying what to do.
+   *
+   * @throws DeviceUnavailableException fallback is off
+   */
+  public ComputeDevice fallBackAfter(String problem) {
     String message = "ONNX Runtime cannot use " + this + ": " + problem
         + ". To run on the GPU, install the onnxruntime_gpu artifact with CUDA 12 and cuDNN 9 on the host;"
         + " otherwise run with device=cpu or allow CPU fallback.";

@@ -40,14 +40,34 @@ public final class OnnxKernel implements AutoCloseable {
   }
 
   public OnnxKernel(byte[] model, ComputeDevice device, int intraOpThreads) {
+    Opened opened;
+    try {
+      opened = open(model, device, intraOpThreads);
+    } catch (OrtException e) {
+      // Some CUDA problems (no visible GPU, a bad device index) only show when the session is created.
+      if (!device.isCuda()) {
+        throw new IllegalStateException("ONNX Runtime could not load the model on " + device + ": " + e.getMessage(), e);
+      }
+      try {
+        opened = open(model, device.fallBackAfter(e.getMessage()), intraOpThreads);
+      } catch (OrtException cpuFailure) {
+        throw new IllegalStateException("ONNX Runtime could not load the model on the CPU either: "
+            + cpuFailure.getMessage(), cpuFailure);
+      }
+    }
+    this.device = opened.device();
+    this.session = opened.session();
+  }
+
+  private record Opened(OrtSession session, ComputeDevice device) {}
+
+  private static Opened open(byte[] model, ComputeDevice device, int intraOpThreads) throws OrtException {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(intraOpThreads);
       options.setInterOpNumThreads(1);
       options.setDeterministicCompute(true);
-      this.device = device.configure(options);
-      this.session = ENV.createSession(model, options);
-    } catch (OrtException e) {
-      throw new IllegalStateException("ONNX Runtime could not load the model on " + device + ": " + e.getMessage(), e);
+      ComputeDevice used = device.configure(options);
+      return new Opened(ENV.createSession(model, options), used);
     }
   }
 

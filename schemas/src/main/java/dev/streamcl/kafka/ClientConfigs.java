@@ -64,6 +64,11 @@ public final class ClientConfigs implements Serializable {
     return exactlyOnce;
   }
 
+  /** Readers see only committed transactions when exactly-once is on. */
+  public String isolationLevel() {
+    return exactlyOnce ? "read_committed" : "read_uncommitted";
+  }
+
   /** Common settings plus the user's client properties. */
   public Properties common() {
     Properties p = new Properties();
@@ -98,7 +103,7 @@ public final class ClientConfigs implements Serializable {
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, exactlyOnce ? "read_committed" : "read_uncommitted");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolationLevel());
     if (groupId != null) {
       p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
       p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

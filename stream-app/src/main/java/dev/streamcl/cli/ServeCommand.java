@@ -21,14 +21,17 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     CountDownLatch stopped = new CountDownLatch(1);
-    try (ServingService service = new ServingService(kafka.clients(), kafka.topics(),
-        encoding.encoderSpec(), encoding.computeDevice(), labelLimit, new Properties())) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-      service.start();
-      System.out.println("Serving " + kafka.topics().requests().name() + " → " + kafka.topics().predictions().name()
-          + " (Ctrl-C to stop)");
-      stopped.await();
-    }
+    ServingService service = new ServingService(kafka.clients(), kafka.topics(), encoding.encoderSpec(),
+        encoding.computeDevice(), labelLimit, new Properties());
+    // Close inside the hook: the JVM exits when hooks return, and a clean close commits the last transaction.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      service.close();
+      stopped.countDown();
+    }, "serve-shutdown"));
+    service.start();
+    System.out.println("Serving " + kafka.topics().requests().name() + " → " + kafka.topics().predictions().name()
+        + " (Ctrl-C to stop)");
+    stopped.await();
     return 0;
   }
 }

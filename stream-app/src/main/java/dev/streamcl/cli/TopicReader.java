@@ -17,9 +17,18 @@ public final class TopicReader implements AutoCloseable {
 
   public TopicReader(ClientConfigs clients, String topic) {
     consumer = new KafkaConsumer<>(clients.consumer(null));
-    partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-        .map(p -> new TopicPartition(topic, p.partition())).toList();
-    consumer.assign(partitions);
+    try {
+      partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+          .map(p -> new TopicPartition(topic, p.partition())).toList();
+      if (partitions.isEmpty()) {
+        throw new IllegalStateException("Topic " + topic + " does not exist on " + clients.bootstrap()
+            + "; check --topic-prefix or publish first");
+      }
+      consumer.assign(partitions);
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
   }
 
   public Map<TopicPartition, Long> endOffsets() {

@@ -109,9 +109,12 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
       ServableModel servable = ServableModels.fromSnapshot(whole.get(), device);
       applier.commit(whole.get());
       serve(whole.get().getStreamId(), servable);
-    } catch (RuntimeException e) {
+    } catch (MalformedEventException | IllegalArgumentException e) {
       deadLetter(record, source, "serve-model", DeadLetterReason.MALFORMED, e.getMessage()
           + " — the model update was skipped and the previous version stays served");
+    } catch (RuntimeException e) {
+      deadLetter(record, source, "serve-model", DeadLetterReason.INTERNAL, "Could not load the model: " + e.getMessage()
+          + " — the previous version stays served; check the serving host (device, memory) and replay the update");
     }
   }
 

@@ -17,6 +17,7 @@ public final class ServingService implements AutoCloseable {
       int labelLimit, Properties overrides) {
     Properties config = clients.streams("streamcl-serving-" + topics.prefix());
     config.put("commit.interval.ms", "100");
+    config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_MODEL_BYTES));
     config.putAll(overrides);
     streams = new KafkaStreams(ServingTopology.build(topics, encoder, device, labelLimit, registry), config);
   }

@@ -4,6 +4,7 @@ import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
@@ -21,6 +22,8 @@ public final class ServingTopology {
   static final String CHUNKS_STORE = "model-chunks";
   static final String PREDICTIONS_SINK = "predictions";
   static final String DEAD_LETTERS_SINK = "dead-letters";
+  /** The largest whole model serving keeps (changelog record and producer request limit). */
+  public static final int MAX_MODEL_BYTES = 256 * 1024 * 1024;
 
   private ServingTopology() {}
 
@@ -33,8 +36,10 @@ public final class ServingTopology {
         topics.requests().name());
     topology.addProcessor("serve", () -> new ServingProcessor(updates, encoder, device, labelLimit, registry),
         "model-updates", "requests");
+    // A whole model is one changelog record, larger than the 1 MiB default message limit.
+    Map<String, String> largeRecords = Map.of("max.message.bytes", Integer.toString(MAX_MODEL_BYTES));
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(MODELS_STORE),
-        Serdes.String(), Serdes.ByteArray()), "serve");
+        Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(largeRecords), "serve");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CHUNKS_STORE),
         Serdes.String(), Serdes.ByteArray()), "serve");
     topology.addSink(PREDICTIONS_SINK, topics.predictions().name(), Serdes.String().serializer(),
