@@ -21,4 +21,50 @@ public class FeatureBatch {
   public int size() {
     return sequences.length;
   }
+
+  /** An empty batch of a stream, to append to. */
+  public static FeatureBatch empty(String streamId, int dim) {
+    return allocate(streamId, dim, 0);
+  }
+
+  /** This batch followed by {@code next} (same stream), as a new batch. */
+  public FeatureBatch append(FeatureBatch next) {
+    FeatureBatch joined = allocate(streamId, dim, size() + next.size());
+    joined.copyRows(this, 0, 0, size());
+    joined.copyRows(next, 0, size(), next.size());
+    joined.topic = next.topic == null ? topic : next.topic;
+    return joined;
+  }
+
+  /** Rows {@code [from, to)} as a new batch. */
+  public FeatureBatch slice(int from, int to) {
+    FeatureBatch part = allocate(streamId, dim, to - from);
+    part.copyRows(this, from, 0, to - from);
+    part.topic = topic;
+    return part;
+  }
+
+  static FeatureBatch allocate(String streamId, int dim, int n) {
+    FeatureBatch batch = new FeatureBatch();
+    batch.streamId = streamId;
+    batch.dim = dim;
+    batch.features = new float[n * dim];
+    batch.sequences = new long[n];
+    batch.eventTimes = new long[n];
+    batch.labels = new int[n];
+    batch.taskIds = new int[n];
+    batch.partitions = new int[n];
+    batch.offsets = new long[n];
+    return batch;
+  }
+
+  private void copyRows(FeatureBatch source, int from, int to, int n) {
+    System.arraycopy(source.features, from * dim, features, to * dim, n * dim);
+    System.arraycopy(source.sequences, from, sequences, to, n);
+    System.arraycopy(source.eventTimes, from, eventTimes, to, n);
+    System.arraycopy(source.labels, from, labels, to, n);
+    System.arraycopy(source.taskIds, from, taskIds, to, n);
+    System.arraycopy(source.partitions, from, partitions, to, n);
+    System.arraycopy(source.offsets, from, offsets, to, n);
+  }
 }

@@ -7,6 +7,9 @@ import dev.streamcl.events.Prediction;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.learner.kvb.KvbConfig;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -29,11 +32,14 @@ public final class KafkaLearnerJob {
    * @param bounded stop at the samples topic's end offsets as of job start (replays, demos, tests)
    */
   public static LearnerJob create(ClientConfigs clients, Topics topics, LearnerJobConfig config, boolean bounded) {
-    String samplesTopic = topics.samples().name();
+    List<String> inputTopics = new ArrayList<>(List.of(topics.samples().name()));
+    if (config.kvb().keyInitTopic() != null) {
+      inputTopics.add(config.kvb().keyInitTopic());
+    }
     var source = KafkaSource.<RawRecord>builder()
         .setBootstrapServers(clients.bootstrap())
         .setProperties(sourceProperties(clients))
-        .setTopics(samplesTopic)
+        .setTopics(inputTopics)
         .setGroupId("streamcl-learner-" + topics.prefix())
         .setStartingOffsets(OffsetsInitializer.earliest())
         .setDeserializer(new RawRecordDeserializer());
@@ -62,6 +68,15 @@ public final class KafkaLearnerJob {
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
   }
 
+  /** KVB preset ({@code --kvb-preset default|larger|paper}) and key source ({@code --kvb-keys stream|topic}). */
+  private static KvbSettings kvbSettings(ParameterTool params, Topics topics, int classes) {
+    KvbConfig preset = KvbSettings.preset(params.get("kvb-preset", "default")).withClasses(classes);
+    String keys = params.get("kvb-keys", "stream");
+    return new KvbSettings(preset, params.getInt("kvb-batch", KvbSettings.DEFAULT_TRAIN_BATCH),
+        params.getInt("kvb-snapshot-every", KvbSettings.DEFAULT_SNAPSHOT_EVERY),
+        "topic".equals(keys) ? topics.keyInit().name() : null);
+  }
+
   /** A bare {@code --flag} counts as true (ParameterTool stores it without a value). */
   private static boolean flag(ParameterTool params, String name) {
     return params.has(name) && !"false".equalsIgnoreCase(params.get(name));
@@ -84,7 +99,8 @@ public final class KafkaLearnerJob {
         params.getInt("max-payload-bytes", defaults.maxPayloadBytes()),
         params.getInt("parallelism", defaults.parallelism()),
         params.getLong("checkpoint-interval-ms", defaults.checkpointIntervalMs()),
-        device);
+        device, List.of(params.get("learners", String.join(",", LearnerJobConfig.ALL_LEARNERS)).split(",")),
+        kvbSettings(params, topics, params.getInt("label-limit", defaults.labelLimit())));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     // On a cluster, `flink run -p N` decides the parallelism unless --parallelism is given.
     if (params.has("parallelism")) {

@@ -6,7 +6,11 @@ import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.ingest.SampleInputs;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
+import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -63,14 +67,32 @@ public final class LearnerJob {
             new MicroBatchEncoder(config.encoder(), config.microBatchSize(), config.microBatchMaxDelayMs()))
         .uid("encode");
 
-    SingleOutputStreamOperator<Prediction> nmc = features
-        .keyBy(batch -> batch.streamId)
-        .process(new NearestClassMeanFunction(config.publishEveryLabelled(), config.device(), encoderIdentity),
-            new AvroTypeInfo<>(Prediction.class))
-        .name("learn-nmc").uid("learn-nmc");
-
-    nmc.sinkTo(predictions).name("predictions").uid("predictions-sink");
-    nmc.getSideOutput(OutputTags.MODEL_UPDATES).sinkTo(modelUpdates).name("model-updates").uid("model-updates-sink");
+    List<SingleOutputStreamOperator<Prediction>> learners = new ArrayList<>();
+    if (config.runs(NearestClassMeanModel.LEARNER)) {
+      String keyInitTopic = config.kvb().keyInitTopic();
+      learners.add(features
+          .filter(batch -> keyInitTopic == null || !keyInitTopic.equals(batch.topic))
+          .name("training-samples-only").uid("training-samples-only")
+          .keyBy(batch -> batch.streamId)
+          .process(new NearestClassMeanFunction(config.publishEveryLabelled(), config.device(), encoderIdentity),
+              new AvroTypeInfo<>(Prediction.class))
+          .name("learn-nmc").uid("learn-nmc"));
+    }
+    if (config.runs(KeyValueBottleneckModel.LEARNER)) {
+      learners.add(features
+          .keyBy(batch -> batch.streamId)
+          .process(new KeyValueBottleneckFunction(config.kvb(), config.publishEveryLabelled(), config.device(),
+              encoderIdentity), new AvroTypeInfo<>(Prediction.class))
+          .name("learn-kvb").uid("learn-kvb"));
+    }
+    DataStream<Prediction> predictionStream = learners.get(0);
+    DataStream<ModelUpdate> updateStream = learners.get(0).getSideOutput(OutputTags.MODEL_UPDATES);
+    for (SingleOutputStreamOperator<Prediction> learner : learners.subList(1, learners.size())) {
+      predictionStream = predictionStream.union(learner);
+      updateStream = updateStream.union(learner.getSideOutput(OutputTags.MODEL_UPDATES));
+    }
+    predictionStream.sinkTo(predictions).name("predictions").uid("predictions-sink");
+    updateStream.sinkTo(modelUpdates).name("model-updates").uid("model-updates-sink");
     samples.getSideOutput(OutputTags.DEAD_LETTERS)
         .union(features.getSideOutput(OutputTags.DEAD_LETTERS))
         .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");

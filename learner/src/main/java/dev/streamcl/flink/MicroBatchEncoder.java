@@ -117,29 +117,22 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
   }
 
   private void emitPerStream(float[] features, int dim) {
-    Map<String, List<Integer>> rowsByStream = new LinkedHashMap<>();
+    // One batch per stream and source topic: key-initialisation samples never mix with training samples.
+    Map<List<String>, List<Integer>> rowsBySource = new LinkedHashMap<>();
     for (int i = 0; i < buffer.size(); i++) {
+      ValidSample sample = buffer.get(i);
       if (isFinite(features, i * dim, dim)) {
-        rowsByStream.computeIfAbsent(buffer.get(i).streamId, s -> new ArrayList<>()).add(i);
+        rowsBySource.computeIfAbsent(List.of(sample.streamId, sample.topic), s -> new ArrayList<>()).add(i);
       } else {
-        deadLetterNonFinite(buffer.get(i));
+        deadLetterNonFinite(sample);
       }
     }
-    rowsByStream.forEach((streamId, rows) -> output.collect(new StreamRecord<>(batchOf(streamId, rows, features, dim))));
+    rowsBySource.forEach((source, rows) -> output.collect(new StreamRecord<>(batchOf(source.get(0), rows, features, dim))));
   }
 
   private FeatureBatch batchOf(String streamId, List<Integer> rows, float[] features, int dim) {
-    FeatureBatch batch = new FeatureBatch();
     int n = rows.size();
-    batch.streamId = streamId;
-    batch.dim = dim;
-    batch.features = new float[n * dim];
-    batch.sequences = new long[n];
-    batch.eventTimes = new long[n];
-    batch.labels = new int[n];
-    batch.taskIds = new int[n];
-    batch.partitions = new int[n];
-    batch.offsets = new long[n];
+    FeatureBatch batch = FeatureBatch.allocate(streamId, dim, n);
     for (int k = 0; k < n; k++) {
       ValidSample sample = buffer.get(rows.get(k));
       System.arraycopy(features, rows.get(k) * dim, batch.features, k * dim, dim);

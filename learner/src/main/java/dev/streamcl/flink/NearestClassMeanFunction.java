@@ -1,21 +1,14 @@
 package dev.streamcl.flink;
 
 import dev.streamcl.events.EncoderIdentity;
-import dev.streamcl.events.LabelScore;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.ModelUpdateChunks;
 import dev.streamcl.events.Prediction;
-import dev.streamcl.events.PredictionSource;
-import dev.streamcl.events.SourceOffset;
 import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.nmc.ClassMeanState;
 import dev.streamcl.learner.nmc.NearestClassMean;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
@@ -30,8 +23,6 @@ import org.apache.flink.util.Collector;
  * {@code publishEvery} labelled samples and once more when the input ends.
  */
 public final class NearestClassMeanFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
-  /** Snapshots larger than this are chunked; below the default 1 MiB Kafka message limit. */
-  static final int MAX_TENSOR_BYTES_PER_MESSAGE = 512 * 1024;
 
   private final int publishEvery;
   private final ComputeDevice device;
@@ -65,7 +56,7 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     }
     Predictions predictions = kernel.predictThenNormalize(state, batch.features, batch.size(), batch.labels);
     for (int i = 0; i < batch.size(); i++) {
-      out.collect(prediction(batch, i, predictions, published.version));
+      out.collect(PredictionEvents.of(batch, i, predictions, NearestClassMeanModel.LEARNER, published.version));
       learn(state, published, batch, i, predictions);
       if (published.labelledSincePublish >= publishEvery) {
         publish(ctx, state, published);
@@ -96,54 +87,18 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
       Predictions predictions) {
     if (batch.labels[i] >= 0) {
       state.add(predictions.features(), predictions.featureOffset(i), batch.labels[i]);
-      published.labelledSincePublish++;
     } else {
       state.countUnlabelled(1);
     }
-    published.samplesSincePublish++;
-    published.newestEventTime = Math.max(published.newestEventTime, batch.eventTimes[i]);
-    published.offsets.merge(batch.partitions[i], batch.offsets[i], Math::max);
-    published.topic = batch.topic;
+    published.tookIn(batch, i);
   }
 
   private void publish(Context ctx, ClassMeanState state, PublishProgress published) {
-    published.version++;
-    // createdAt is the newest learned event time, not the wall clock, so replays give identical bytes.
-    ModelUpdate snapshot = NearestClassMeanModel.of(state, encoder).toSnapshot(ctx.getCurrentKey(),
-        published.version, state.samplesSeen(), state.labelledSeen(), sourceOffsets(published),
-        Instant.ofEpochMilli(published.newestEventTime));
-    for (ModelUpdate chunk : ModelUpdateChunks.split(snapshot, MAX_TENSOR_BYTES_PER_MESSAGE)) {
+    long version = published.nextVersion();
+    ModelUpdate snapshot = NearestClassMeanModel.of(state, encoder).toSnapshot(ctx.getCurrentKey(), version,
+        state.samplesSeen(), state.labelledSeen(), published.sourceOffsets(), published.createdAt());
+    for (ModelUpdate chunk : ModelUpdateChunks.split(snapshot, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
       ctx.output(OutputTags.MODEL_UPDATES, chunk);
     }
-    published.labelledSincePublish = 0;
-    published.samplesSincePublish = 0;
-  }
-
-  private static List<SourceOffset> sourceOffsets(PublishProgress published) {
-    List<SourceOffset> offsets = new ArrayList<>();
-    published.offsets.entrySet().stream().sorted(Map.Entry.comparingByKey())
-        .forEach(e -> offsets.add(new SourceOffset(published.topic, e.getKey(), e.getValue())));
-    return offsets;
-  }
-
-  private static Prediction prediction(FeatureBatch batch, int i, Predictions predictions, long version) {
-    List<LabelScore> top = new ArrayList<>();
-    int[] labels = predictions.topLabels(i);
-    float[] scores = predictions.topScores(i);
-    for (int k = 0; k < labels.length; k++) {
-      top.add(new LabelScore(labels[k], scores[k]));
-    }
-    return Prediction.newBuilder()
-        .setStreamId(batch.streamId)
-        .setSequence(batch.sequences[i])
-        .setSource(PredictionSource.PREQUENTIAL)
-        .setLearner(NearestClassMeanModel.LEARNER)
-        .setModelVersion(version)
-        .setPredictedLabel(predictions.hasPrediction(i) ? predictions.predictedLabel(i) : null)
-        .setTopScores(top)
-        .setTrueLabel(batch.labels[i] >= 0 ? batch.labels[i] : null)
-        .setTaskId(batch.taskIds[i] >= 0 ? batch.taskIds[i] : null)
-        .setEventTime(Instant.ofEpochMilli(batch.eventTimes[i]))
-        .build();
   }
 }

@@ -3,6 +3,9 @@ package dev.streamcl.learner;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.UpdateKind;
+import dev.streamcl.learner.kvb.KeyValueBottleneck;
+import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMean;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
@@ -19,9 +22,52 @@ public final class ServableModels {
     return switch (snapshot.getLearner()) {
       case NearestClassMeanModel.LEARNER -> new ServableNearestClassMean(
           NearestClassMeanModel.fromUpdate(snapshot), snapshot.getModelVersion(), device);
+      case KeyValueBottleneckModel.LEARNER -> new ServableKeyValueBottleneck(
+          KeyValueBottleneckModel.fromSnapshot(snapshot), snapshot.getModelVersion(), snapshot.getEncoderIdentity(),
+          device);
       default -> throw new IllegalArgumentException("Learner '" + snapshot.getLearner()
           + "' has no servable form in this StreamCL version; upgrade the serving service");
     };
+  }
+
+  private static final class ServableKeyValueBottleneck implements ServableModel {
+    private final KeyValueBottleneck state;
+    private final long version;
+    private final EncoderIdentity encoder;
+    private final KeyValueBottleneckKernel kernel;
+
+    ServableKeyValueBottleneck(KeyValueBottleneck state, long version, EncoderIdentity encoder, ComputeDevice device) {
+      this.state = state;
+      this.version = version;
+      this.encoder = encoder;
+      this.kernel = new KeyValueBottleneckKernel(state, device);
+    }
+
+    @Override
+    public String learner() {
+      return KeyValueBottleneckModel.LEARNER;
+    }
+
+    @Override
+    public long version() {
+      return version;
+    }
+
+    @Override
+    public EncoderIdentity encoder() {
+      return encoder;
+    }
+
+    /** The kernel reuses its input buffers, so calls from several threads take turns. */
+    @Override
+    public synchronized Predictions predict(float[] features, int batchSize) {
+      return kernel.predict(state, features, batchSize);
+    }
+
+    @Override
+    public void close() {
+      kernel.close();
+    }
   }
 
   private static final class ServableNearestClassMean implements ServableModel {

@@ -12,6 +12,9 @@ import java.util.Map;
  * message limit) and puts chunks back together. Tensors are cut along their first dimension.
  */
 public final class ModelUpdateChunks {
+  /** A tensor budget per message that stays under Kafka's default 1 MiB message limit. */
+  public static final int KAFKA_SAFE_TENSOR_BYTES = 512 * 1024;
+
   private ModelUpdateChunks() {}
 
   public static List<ModelUpdate> split(ModelUpdate update, int maxTensorBytes) {

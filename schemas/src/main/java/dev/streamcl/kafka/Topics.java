@@ -55,6 +55,11 @@ public final class Topics implements Serializable {
     return new TopicSpec<>(prefix + ".dead-letters", new AvroSerde<>(EventCodec::deadLetters));
   }
 
+  /** Unlabelled samples for initialising a learner's keys (KVB), written by {@code streamcl publish}. Key: stream id. */
+  public TopicSpec<Sample> keyInit() {
+    return new TopicSpec<>(prefix + ".key-init", new AvroSerde<>(EventCodec::samples));
+  }
+
   /** A replayable held-out test set, written once and read from offset 0 by every evaluation. */
   public TopicSpec<Sample> test(String scenario) {
     return new TopicSpec<>(prefix + ".test." + scenario, new AvroSerde<>(EventCodec::samples));

@@ -7,7 +7,9 @@ import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.KvbSettings;
 import dev.streamcl.flink.LearnerJob;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.Topics;
@@ -96,8 +98,14 @@ public final class Demo {
     createTopics(clients, topics, scenario, settings.partitions());
 
     out.println("Publishing " + scenario.name() + " (seed " + settings.seed() + ") to " + topics.samples().name());
-    new ScenarioPublisher(clients, topics, settings.partitions(), ScenarioPublisher.DEFAULT_COMMIT_EVERY,
-        settings.progress()).publish(scenario, settings.streamId());
+    ScenarioPublisher publisher = new ScenarioPublisher(clients, topics, settings.partitions(),
+        ScenarioPublisher.DEFAULT_COMMIT_EVERY, settings.progress());
+    publisher.publish(scenario, settings.streamId());
+    KvbSettings kvb = settings.learner().kvb();
+    if (settings.learner().runs(KeyValueBottleneckModel.LEARNER) && kvb.keyInitTopic() != null) {
+      out.println("Publishing " + kvb.config().keyInitSamples() + " unlabelled images of all classes to " + kvb.keyInitTopic());
+      publisher.publishKeyInit(scenario, settings.streamId(), kvb.config().keyInitSamples());
+    }
 
     out.println("Running the learner job on a local Flink MiniCluster (parallelism "
         + settings.learner().parallelism() + ")");
@@ -137,7 +145,7 @@ public final class Demo {
   private static void createTopics(ClientConfigs clients, Topics topics, SplitFashionMnist scenario, int partitions) {
     KafkaTopics.create(clients.admin(), partitions, List.of(topics.samples().name(), topics.requests().name(),
         topics.modelUpdates().name(), topics.predictions().name(), topics.deadLetters().name(),
-        topics.test(scenario.name()).name()));
+        topics.test(scenario.name()).name(), topics.keyInit().name()));
   }
 
   /** Model versions of the stream as a read_committed consumer sees them, per learner, in topic order. */

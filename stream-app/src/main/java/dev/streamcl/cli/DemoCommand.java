@@ -1,6 +1,7 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.Topics;
 import dev.streamcl.scenario.SplitFashionMnist;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ final class DemoCommand implements Callable<Integer> {
     }
     Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
         topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
-        scenario.partitions, learner.config(), true), out);
+        scenario.partitions, learner.config(new Topics(topicPrefix)), true), out);
     print(result, out);
     return 0;
   }

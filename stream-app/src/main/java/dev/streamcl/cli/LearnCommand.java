@@ -20,7 +20,7 @@ final class LearnCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    LearnerJobConfig config = learner.config();
+    LearnerJobConfig config = learner.config(kafka.topics());
     JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(kafka.clients(), kafka.topics(), config, bounded),
         config, "streamcl-learner " + kafka.topicPrefix);
     long learned = LearnerJob.samplesIn(result);

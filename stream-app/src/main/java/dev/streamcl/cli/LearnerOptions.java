@@ -1,6 +1,9 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.flink.KvbSettings;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.kafka.Topics;
+import java.util.List;
 import dev.streamcl.onnx.ComputeDevice;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,24 +20,52 @@ public final class LearnerOptions {
       description = "Publish a model version every N labelled samples, and at end of input (default: ${DEFAULT-VALUE}).")
   int publishEvery;
 
-  @Option(names = "--parallelism", defaultValue = "2", description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--parallelism", defaultValue = "" + LearnerJobConfig.DEFAULT_PARALLELISM,
+      description = "Flink parallelism (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
   @Option(names = "--label-limit", defaultValue = "" + LearnerJobConfig.DEFAULT_LABEL_LIMIT,
-      description = "Labels must lie in [0, N); others are dead-lettered (default: ${DEFAULT-VALUE}).")
+      description = "Number of classes: labels must lie in [0, N), others are dead-lettered (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
   @Option(names = "--max-payload-bytes", defaultValue = "" + LearnerJobConfig.DEFAULT_MAX_PAYLOAD_BYTES,
       description = "Larger sample records are dead-lettered (default: ${DEFAULT-VALUE}).")
   int maxPayloadBytes;
 
-  @Option(names = "--checkpoint-interval-ms", defaultValue = "2000",
+  @Option(names = "--checkpoint-interval-ms", defaultValue = "" + LearnerJobConfig.DEFAULT_CHECKPOINT_INTERVAL_MS,
       description = "Checkpoint interval; exactly-once outputs become readable at each checkpoint (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
-  public LearnerJobConfig config() {
+  @Option(names = "--learners", split = ",", defaultValue = "nmc,kvb",
+      description = "Learners to run, comma-separated: nmc, kvb (default: ${DEFAULT-VALUE}).")
+  List<String> learners;
+
+  @Option(names = "--kvb-preset", defaultValue = "default",
+      description = "KVB size: default (64 codebooks x 512 keys, fast on 2 cores), larger (128 x 2048), "
+          + "paper (256 x 4096) (default: ${DEFAULT-VALUE}).")
+  String kvbPreset;
+
+  @Option(names = "--kvb-keys", defaultValue = "stream",
+      description = "Where KVB keys come from: stream (its first samples, labels ignored) or topic (the "
+          + "unlabelled <prefix>.key-init topic that `publish --key-init-samples` fills) (default: ${DEFAULT-VALUE}).")
+  String kvbKeys;
+
+  @Option(names = "--kvb-batch", defaultValue = "" + KvbSettings.DEFAULT_TRAIN_BATCH,
+      description = "KVB SGD minibatch (default: ${DEFAULT-VALUE}, the paper's).")
+  int kvbBatch;
+
+  @Option(names = "--kvb-snapshot-every", defaultValue = "" + KvbSettings.DEFAULT_SNAPSHOT_EVERY,
+      description = "KVB publishes a full snapshot after this many deltas (default: ${DEFAULT-VALUE}).")
+  int kvbSnapshotEvery;
+
+  public LearnerJobConfig config(Topics topics) {
     ComputeDevice compute = encoding.computeDevice();
+    if (!kvbKeys.equals("stream") && !kvbKeys.equals("topic")) {
+      throw new UserError("--kvb-keys must be stream or topic, not '" + kvbKeys + "'");
+    }
+    KvbSettings kvb = new KvbSettings(KvbSettings.preset(kvbPreset).withClasses(labelLimit), kvbBatch,
+        kvbSnapshotEvery, kvbKeys.equals("topic") ? topics.keyInit().name() : null);
     return new LearnerJobConfig(encoding.encoderSpec(), batchSize, LearnerJobConfig.DEFAULT_MAX_DELAY_MS,
-        publishEvery, labelLimit, maxPayloadBytes, parallelism, checkpointIntervalMs, compute);
+        publishEvery, labelLimit, maxPayloadBytes, parallelism, checkpointIntervalMs, compute, learners, kvb);
   }
 }

@@ -4,6 +4,9 @@ import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
 import org.apache.flink.api.common.JobExecutionResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -14,6 +17,11 @@ public final class LocalFlink {
 
   public static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name) throws Exception {
     Configuration conf = new Configuration();
+    // Learner state (KVB keys and values, samples waiting for keys) outgrows the JobManager's 5 MB
+    // in-memory checkpoint limit: checkpoint to local files instead.
+    Path checkpoints = Files.createTempDirectory("streamcl-checkpoints");
+    conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);

@@ -19,6 +19,10 @@ final class PublishCommand implements Callable<Integer> {
 
   @Mixin ScenarioOptions scenarioOptions;
 
+  @Option(names = "--key-init-samples", defaultValue = "0",
+      description = "Also write N unlabelled training images of all classes to <prefix>.key-init, for KVB keys (default: none).")
+  int keyInitSamples;
+
   @Option(names = "--no-progress", description = "Do not draw a progress bar.")
   boolean noProgress;
 
@@ -27,13 +31,20 @@ final class PublishCommand implements Callable<Integer> {
     if (!SplitFashionMnist.NAME.equals(scenario)) {
       throw new UserError("Unknown scenario '" + scenario + "'; known: " + SplitFashionMnist.NAME);
     }
-    ScenarioPublisher.Report report = new ScenarioPublisher(kafka.clients(), kafka.topics(),
-        scenarioOptions.partitions, ScenarioPublisher.DEFAULT_COMMIT_EVERY, !noProgress)
-        .publish(scenarioOptions.splitFashionMnist(), scenarioOptions.streamId);
-    for (ScenarioPublisher.Counts counts : new ScenarioPublisher.Counts[] {report.training(), report.test()}) {
-      System.out.printf("%s: wrote %,d records, skipped %,d already published%n", counts.topic(), counts.written(),
-          counts.skipped());
+    ScenarioPublisher publisher = new ScenarioPublisher(kafka.clients(), kafka.topics(), scenarioOptions.partitions,
+        ScenarioPublisher.DEFAULT_COMMIT_EVERY, !noProgress);
+    SplitFashionMnist scenario = scenarioOptions.splitFashionMnist();
+    ScenarioPublisher.Report report = publisher.publish(scenario, scenarioOptions.streamId);
+    print(report.training());
+    print(report.test());
+    if (keyInitSamples > 0) {
+      print(publisher.publishKeyInit(scenario, scenarioOptions.streamId, keyInitSamples));
     }
     return 0;
+  }
+
+  private static void print(ScenarioPublisher.Counts counts) {
+    System.out.printf("%s: wrote %,d records, skipped %,d already published%n", counts.topic(), counts.written(),
+        counts.skipped());
   }
 }

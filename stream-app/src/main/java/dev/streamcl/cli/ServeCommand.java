@@ -1,5 +1,6 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.serving.ServingService;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -15,7 +16,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin EncoderOptions encoding;
 
-  @Option(names = "--label-limit", defaultValue = "1000", description = "True labels must lie in [0, N) (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--label-limit", defaultValue = "" + LearnerJobConfig.DEFAULT_LABEL_LIMIT,
+      description = "Number of classes: true labels on requests must lie in [0, N) (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
   @Override

@@ -7,10 +7,12 @@ import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.ops.KafkaTopics;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Random;
 import java.util.function.LongFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -70,6 +72,38 @@ public final class ScenarioPublisher {
       // Both checked before either is written: a mismatch must leave the topics untouched.
       return new Report(training.writeRemaining(), test.writeRemaining());
     }
+  }
+
+  /**
+   * Writes {@code count} unlabelled training images drawn uniformly (by the scenario's seed) from the
+   * whole training set to the key-init topic: keys for a KVB learner that see every class, without
+   * using any label. Resumes and refuses a different seed like {@link #publish}.
+   */
+  public Counts publishKeyInit(Scenario scenario, String streamId, int count) {
+    long[] positions = keyInitPositions(scenario, count);
+    try (Target keyInit = open(scenario, topics.keyInit().name(), streamId, Map.of(), positions.length,
+        seq -> unlabelled(scenario.trainingSample(streamId, positions[(int) seq]), seq), true)) {
+      return keyInit.writeRemaining();
+    }
+  }
+
+  private static long[] keyInitPositions(Scenario scenario, int count) {
+    long[] positions = new long[(int) scenario.trainingSize()];
+    for (int i = 0; i < positions.length; i++) {
+      positions[i] = i;
+    }
+    Random random = new Random(scenario.seed() ^ 0x6b6579L); // "key": not the training order's own draw
+    for (int i = positions.length - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      long swap = positions[i];
+      positions[i] = positions[j];
+      positions[j] = swap;
+    }
+    return Arrays.copyOf(positions, Math.min(count, positions.length));
+  }
+
+  private static Sample unlabelled(Sample sample, long sequence) {
+    return Sample.newBuilder(sample).setSequence(sequence).setLabel(null).setTaskId(null).build();
   }
 
   private Target open(Scenario scenario, String topic, String key, Map<String, String> topicConfigs, long size,

@@ -1,5 +1,6 @@
 package dev.streamcl.learner.kvb;
 
+import java.util.Arrays;
 import java.util.Random;
 
 /**
@@ -8,11 +9,11 @@ import java.util.Random;
  * (van den Oord et al. 2017, Appendix A.1): per batch, with n_k samples nearest to key k and Σx
  * their sum, N_k ← γ·N_k + (1−γ)·n_k, m_k ← γ·m_k + (1−γ)·Σx, key_k = m_k / N_k.
  *
- * <p>Keys start as K distinct projected samples of the first batch (so it must hold at least K
- * samples), with N_k = 1 and m_k = key_k. After each update a key whose N_k falls below
- * {@code deadKeyFactor} × mean(N) of its codebook is dead: it is re-seeded to a random projected
- * sample of the current batch, with N_k = mean(N) (so it has as long as a typical key to win
- * samples before it can die again) and m_k = N_k · key_k.
+ * <p>Keys start as K distinct projected samples, drawn once the first batches hold K samples
+ * together (those batches then make the first update), with N_k = 1 and m_k = key_k. After each
+ * update a key whose N_k falls below {@code deadKeyFactor} × mean(N) of its codebook is dead: it is
+ * re-seeded to a random projected sample of the current batch, with N_k = mean(N) (so it has as long
+ * as a typical key to win samples before it can die again) and m_k = N_k · key_k.
  *
  * <p>Feed batches with {@link #feed}, then {@link #freeze()} into a {@link KeyValueBottleneck}.
  * Plain Java in doubles: it runs once, over {@link KvbConfig#keyInitSamples()} samples, at cost
@@ -29,7 +30,8 @@ public final class EmaKMeans {
   private final int keyDim; // dk
   private double[] clusterSizes; // N [C, K]
   private double[] clusterSums; // m [C, K, dk]
-  private double[] keys; // [C, K, dk]
+  private double[] keys; // [C, K, dk]; null until K samples arrived
+  private float[] pending = new float[0]; // projected samples [n, C·dk] while fewer than K arrived
   private long samplesSeen;
   private long reseededKeys;
 
@@ -42,32 +44,38 @@ public final class EmaKMeans {
     this.keyDim = config.keyDim();
   }
 
-  /** One EMA k-means step per codebook on {@code features[0 .. batchSize·d)}. */
+  /** One EMA k-means step per codebook on {@code features[0 .. batchSize·d)} (collected until K arrived). */
   public void feed(float[] features, int batchSize) {
     if (batchSize < 1 || features.length < (long) batchSize * featureDim) {
       throw new IllegalArgumentException("Need batchSize >= 1 and " + batchSize + " x " + featureDim
           + " features, got batchSize " + batchSize + " and " + features.length + " floats");
     }
     float[] z = RandomProjection.project(projection, features, batchSize, featureDim);
-    if (keys == null) {
-      startFromSamples(z, batchSize);
-    }
-    for (int c = 0; c < config.codebooks(); c++) {
-      emaStep(c, z, batchSize);
-      reseedDeadKeys(c, z, batchSize);
-    }
     samplesSeen += batchSize;
+    if (keys == null) {
+      z = collectUntilKSamples(z);
+      if (z == null) {
+        return;
+      }
+      startFromSamples(z, z.length / config.projectedDim());
+    }
+    int samples = z.length / config.projectedDim();
+    for (int c = 0; c < config.codebooks(); c++) {
+      emaStep(c, z, samples);
+      reseedDeadKeys(c, z, samples);
+    }
   }
 
   /** The bottleneck with the current keys frozen and zero values. */
   public KeyValueBottleneck freeze() {
     if (keys == null) {
-      throw new IllegalStateException("EMA k-means has seen no samples: feed it before freezing the keys");
+      throw new IllegalStateException("EMA k-means starts its keys once K = " + keyCount + " samples arrived, got "
+          + samplesSeen + ": feed more before freezing the keys");
     }
     return KeyValueBottleneck.withKeys(config, featureDim, keys());
   }
 
-  /** Current keys [C, K, dk] (a copy); null before the first batch. */
+  /** Current keys [C, K, dk] (a copy); null until K samples arrived. */
   public float[] keys() {
     if (keys == null) {
       return null;
@@ -90,10 +98,6 @@ public final class EmaKMeans {
 
   // Keys = K distinct samples per codebook (a partial Fisher-Yates shuffle of the batch).
   private void startFromSamples(float[] z, int batchSize) {
-    if (batchSize < keyCount) {
-      throw new IllegalArgumentException("The first batch must hold at least K = " + keyCount
-          + " samples to start the keys from distinct samples, got " + batchSize);
-    }
     keys = new double[config.valueRows() * keyDim];
     clusterSums = new double[keys.length];
     clusterSizes = new double[config.valueRows()];
@@ -178,6 +182,18 @@ public final class EmaKMeans {
       }
     }
     return best;
+  }
+
+  // All projected samples so far once there are K of them, else null.
+  private float[] collectUntilKSamples(float[] z) {
+    float[] all = Arrays.copyOf(pending, pending.length + z.length);
+    System.arraycopy(z, 0, all, pending.length, z.length);
+    if (all.length / config.projectedDim() < keyCount) {
+      pending = all;
+      return null;
+    }
+    pending = null;
+    return all;
   }
 
   private int sampleOffset(int sample, int c) {

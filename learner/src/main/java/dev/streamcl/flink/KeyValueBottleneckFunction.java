@@ -1,0 +1,176 @@
+package dev.streamcl.flink;
+
+import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.ModelUpdateChunks;
+import dev.streamcl.events.Prediction;
+import dev.streamcl.learner.Predictions;
+import dev.streamcl.learner.kvb.EmaKMeans;
+import dev.streamcl.learner.kvb.KeyValueBottleneck;
+import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
+import dev.streamcl.onnx.ComputeDevice;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Key-value bottleneck learner for one stream (Träuble et al., ICML 2023). Keys are fitted by EMA
+ * k-means on the first {@code keyInitSamples} unlabelled inputs (of the stream, or of a key-init
+ * topic) and frozen; samples wait until then and are learned afterwards. Training runs in fixed
+ * minibatches, test-then-train per minibatch. The first version is a full snapshot; later ones are
+ * deltas of the touched value rows, with a snapshot every {@code snapshotEvery} deltas.
+ */
+public final class KeyValueBottleneckFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
+  /** Key initialisation feeds EMA k-means in fixed chunks, independent of micro-batching. */
+  private static final int KMEANS_CHUNK = 256;
+
+  private final KvbSettings settings;
+  private final int publishEvery;
+  private final ComputeDevice device;
+  private final EncoderIdentity encoder;
+
+  private transient ValueState<KeyValueBottleneck> bottleneck;
+  private transient ValueState<FeatureBatch> waiting;
+  private transient ValueState<FeatureBatch> keyInitSamples;
+  private transient ValueState<PublishProgress> progress;
+  private transient Map<String, KeyValueBottleneckKernel> kernels;
+
+  public KeyValueBottleneckFunction(KvbSettings settings, int publishEvery, ComputeDevice device,
+      EncoderIdentity encoder) {
+    this.settings = settings;
+    this.publishEvery = publishEvery;
+    this.device = device;
+    this.encoder = encoder;
+  }
+
+  @Override
+  public void open(OpenContext openContext) {
+    bottleneck = getRuntimeContext().getState(
+        new ValueStateDescriptor<>("bottleneck", TypeInformation.of(KeyValueBottleneck.class)));
+    waiting = getRuntimeContext().getState(new ValueStateDescriptor<>("waiting-samples", FeatureBatch.class));
+    keyInitSamples = getRuntimeContext().getState(new ValueStateDescriptor<>("key-init-samples", FeatureBatch.class));
+    progress = getRuntimeContext().getState(new ValueStateDescriptor<>("publish-progress", PublishProgress.class));
+    kernels = new HashMap<>();
+  }
+
+  @Override
+  public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+    if (progress.value() == null) {
+      progress.update(new PublishProgress());
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
+    if (isKeyInit(batch)) {
+      if (bottleneck.value() == null) {
+        keyInitSamples.update(appended(keyInitSamples.value(), batch));
+        freezeKeysWhenEnoughSamples(false);
+        trainMinibatches(ctx, out, false);
+      }
+      return;
+    }
+    waiting.update(appended(waiting.value(), batch));
+    if (bottleneck.value() == null) {
+      freezeKeysWhenEnoughSamples(false);
+    }
+    trainMinibatches(ctx, out, false);
+  }
+
+  /** End of input: freeze keys with what there is, learn what waits, publish what was learned. */
+  @Override
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+    if (bottleneck.value() == null) {
+      freezeKeysWhenEnoughSamples(true);
+    }
+    trainMinibatches(ctx, out, true);
+    PublishProgress published = progress.value();
+    if (bottleneck.value() != null && published.hasUnpublished()) {
+      publish(ctx, bottleneck.value(), published);
+      progress.update(published);
+    }
+  }
+
+  @Override
+  public void close() {
+    kernels.values().forEach(KeyValueBottleneckKernel::close);
+    kernels.clear();
+  }
+
+  private boolean isKeyInit(FeatureBatch batch) {
+    return settings.keyInitTopic() != null && settings.keyInitTopic().equals(batch.topic);
+  }
+
+  private static FeatureBatch appended(FeatureBatch held, FeatureBatch batch) {
+    return held == null ? batch : held.append(batch);
+  }
+
+  private void freezeKeysWhenEnoughSamples(boolean inputEnded) throws Exception {
+    FeatureBatch source = settings.keyInitTopic() == null ? waiting.value() : keyInitSamples.value();
+    if (settings.keyInitTopic() != null && inputEnded && source == null) {
+      source = waiting.value(); // No key-init topic data arrived: fall back to the stream itself.
+    }
+    int wanted = settings.config().keyInitSamples();
+    if (source == null || (source.size() < wanted && !inputEnded)) {
+      return;
+    }
+    FeatureBatch fitOn = source.slice(0, Math.min(wanted, source.size()));
+    EmaKMeans kMeans = new EmaKMeans(settings.config(), fitOn.dim);
+    for (int from = 0; from < fitOn.size(); from += KMEANS_CHUNK) {
+      FeatureBatch chunk = fitOn.slice(from, Math.min(from + KMEANS_CHUNK, fitOn.size()));
+      kMeans.feed(chunk.features, chunk.size());
+    }
+    bottleneck.update(kMeans.freeze());
+    keyInitSamples.clear();
+  }
+
+  private void trainMinibatches(Context ctx, Collector<Prediction> out, boolean inputEnded) throws Exception {
+    KeyValueBottleneck state = bottleneck.value();
+    FeatureBatch pending = waiting.value();
+    if (state == null || pending == null) {
+      return;
+    }
+    PublishProgress published = progress.value();
+    KeyValueBottleneckKernel kernel = kernelFor(ctx.getCurrentKey(), state);
+    int n = settings.trainBatch();
+    int from = 0;
+    while (pending.size() - from >= n || (inputEnded && from < pending.size())) {
+      FeatureBatch minibatch = pending.slice(from, Math.min(from + n, pending.size()));
+      from += minibatch.size();
+      Predictions predictions = kernel.trainStep(state, minibatch.features, minibatch.size(), minibatch.labels);
+      for (int i = 0; i < minibatch.size(); i++) {
+        out.collect(PredictionEvents.of(minibatch, i, predictions, KeyValueBottleneckModel.LEARNER, published.version));
+        published.tookIn(minibatch, i);
+      }
+      if (published.labelledSincePublish >= publishEvery) {
+        publish(ctx, state, published);
+      }
+    }
+    waiting.update(from == pending.size() ? null : pending.slice(from, pending.size()));
+    bottleneck.update(state);
+    progress.update(published);
+  }
+
+  private void publish(Context ctx, KeyValueBottleneck state, PublishProgress published) {
+    long version = published.nextVersion();
+    boolean snapshot = version == 1 || published.deltasSinceSnapshot >= settings.snapshotEvery();
+    ModelUpdate update = snapshot
+        ? KeyValueBottleneckModel.snapshot(ctx.getCurrentKey(), version, state, encoder, published.sourceOffsets(),
+            published.createdAt())
+        : KeyValueBottleneckModel.delta(ctx.getCurrentKey(), version, version - 1, state, encoder,
+            published.sourceOffsets(), published.createdAt());
+    published.deltasSinceSnapshot = snapshot ? 0 : published.deltasSinceSnapshot + 1;
+    state.clearTouchedRows();
+    for (ModelUpdate chunk : ModelUpdateChunks.split(update, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+      ctx.output(OutputTags.MODEL_UPDATES, chunk);
+    }
+  }
+
+  /** The kernel holds the stream's frozen keys as constants; built once per stream and task. */
+  private KeyValueBottleneckKernel kernelFor(String streamId, KeyValueBottleneck state) {
+    return kernels.computeIfAbsent(streamId, s -> new KeyValueBottleneckKernel(state, device));
+  }
+}
