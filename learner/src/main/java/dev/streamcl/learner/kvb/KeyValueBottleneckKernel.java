@@ -13,9 +13,10 @@ import java.util.Arrays;
  * any state with those keys, settings and feature dimension, and uploads the values on every call.
  *
  * <p>Test-then-train is per micro-batch: {@link #trainStep} predicts every sample of the batch
- * from the values before the step, then takes one SGD step on the batch's labelled samples. The
- * paper trains per minibatch the same way; a sample is therefore not predicted from the updates of
- * earlier samples in its own batch (unlike the NMC kernel, which is exact per sample).
+ * from the values before the step, then takes one SGD step on the batch's labelled samples (the
+ * paper's minibatch SGD, with the micro-batch as the minibatch). A sample is therefore not predicted
+ * from the updates of earlier samples in its own batch, unlike the NMC kernel, which is exact per
+ * sample; smaller micro-batches bring it closer to per-sample test-then-train.
  *
  * <p>Labels are class indices in [0, classes); {@link #UNLABELLED} samples are predicted only. Every
  * class of the config is always known, so every sample gets a prediction (uniform while the values

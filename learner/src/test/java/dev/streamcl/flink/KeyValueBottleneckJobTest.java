@@ -1,0 +1,171 @@
+package dev.streamcl.flink;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelDeltas;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.ModelUpdateChunks;
+import dev.streamcl.events.Sample;
+import dev.streamcl.events.UpdateKind;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.StreamPartitioning;
+import dev.streamcl.kafka.Topics;
+import dev.streamcl.learner.kvb.EmaKMeans;
+import dev.streamcl.learner.kvb.KeyValueBottleneck;
+import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
+import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.ops.KafkaBrokerExtension;
+import dev.streamcl.ops.KafkaTopics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The KVB learner in the job on a real broker: a read_committed consumer sees one chunked snapshot
+ * and then sparse deltas; replaying them rebuilds exactly the values a plain run of the same learner
+ * over the same samples ends with; and deltas cost a small fraction of the snapshot's bytes.
+ */
+@ExtendWith(KafkaBrokerExtension.class)
+class KeyValueBottleneckJobTest {
+  private static final String STREAM = "kvb-stream";
+  private static final int SAMPLES = 900;
+  private static final int PUBLISH_EVERY = 60;
+  private static final int TRAIN_BATCH = 30;
+  // 16,384 keys x (8 + 4) floats: a 768 KiB snapshot, so it must be chunked below the 1 MiB message limit.
+  private static final KvbConfig KVB = new KvbConfig(64, 256, 8, 1, 4, 0.3, 0.1, 11L, 0.95, 0.1, 300);
+
+  @Test
+  void oneChunkedSnapshotThenDeltasRebuildTheLearnersValues() throws Exception {
+    Topics topics = new Topics(KafkaBrokerExtension.uniqueTopicPrefix("kvb-job"));
+    ClientConfigs clients = ClientConfigs.of(KafkaBrokerExtension.bootstrap());
+    KafkaTopics.create(KafkaBrokerExtension.bootstrap(), 2, topics.samples().name(), topics.modelUpdates().name(),
+        topics.predictions().name(), topics.deadLetters().name());
+    List<byte[]> images = publish(clients, topics);
+
+    EncoderSpec encoder = EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu());
+    // A snapshot budget far beyond the run: exactly one snapshot, then only deltas.
+    KvbSettings kvb = new KvbSettings(KVB, TRAIN_BATCH, 1000, null);
+    LearnerJobConfig config = new LearnerJobConfig(encoder, 16, 50, PUBLISH_EVERY, 4, 1 << 20, 2, 300,
+        ComputeDevice.cpu(), List.of(KeyValueBottleneckModel.LEARNER), kvb);
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    KafkaLearnerJob.configure(env, config);
+    KafkaLearnerJob.create(clients, topics, config, true).build(env);
+    env.execute("kvb-job-test");
+
+    List<ConsumerRecord<String, byte[]>> records = readCommitted(clients, topics.modelUpdates().name());
+    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+    List<ModelUpdate> updates = records.stream().map(r -> codec.decode(r.value())).toList();
+    ModelUpdate first = updates.get(0);
+    assertEquals(UpdateKind.SNAPSHOT, first.getKind());
+    assertTrue(first.getChunkCount() > 1, "the snapshot should be chunked, has " + first.getChunkCount() + " chunk");
+
+    ModelUpdate rebuilt = null;
+    long snapshotBytes = 0;
+    long deltaBytes = 0;
+    int deltas = 0;
+    List<ModelUpdate> chunks = new ArrayList<>();
+    for (int i = 0; i < updates.size(); i++) {
+      ModelUpdate update = updates.get(i);
+      int size = records.get(i).value().length;
+      if (update.getKind() == UpdateKind.SNAPSHOT) {
+        snapshotBytes += size;
+        chunks.add(update);
+        if (chunks.size() == update.getChunkCount()) {
+          assertEquals(null, rebuilt, "only one snapshot expected");
+          rebuilt = ModelUpdateChunks.assemble(chunks);
+        }
+      } else {
+        deltaBytes += size;
+        deltas++;
+        assertEquals(rebuilt.getModelVersion(), update.getBaseVersion().longValue(), "delta on the wrong base");
+        rebuilt = ModelDeltas.apply(rebuilt, update);
+      }
+    }
+    double ratio = (double) deltaBytes / deltas / snapshotBytes;
+    System.out.printf("kvb snapshot %,d bytes in %d chunks; %d deltas, %,d bytes on average = %.3f of a snapshot%n",
+        snapshotBytes, first.getChunkCount(), deltas, deltaBytes / deltas, ratio);
+    assertEquals((SAMPLES + PUBLISH_EVERY - 1) / PUBLISH_EVERY, rebuilt.getModelVersion());
+    assertTrue(ratio < 0.25, "deltas should be a small fraction of a snapshot, were " + ratio);
+
+    KeyValueBottleneck expected = plainRun(encoder, images);
+    KeyValueBottleneck fromEvents = KeyValueBottleneckModel.fromSnapshot(rebuilt);
+    assertArrayEquals(expected.keys(), fromEvents.keys());
+    assertArrayEquals(expected.values(), fromEvents.values());
+  }
+
+  /** The same learner outside Flink and Kafka: keys from the first samples, then fixed minibatches. */
+  private static KeyValueBottleneck plainRun(EncoderSpec encoderSpec, List<byte[]> images) throws Exception {
+    float[] features;
+    try (var encoder = encoderSpec.open()) {
+      float[] pixels = new float[images.size() * 784];
+      for (int i = 0; i < images.size(); i++) {
+        for (int k = 0; k < 784; k++) {
+          pixels[i * 784 + k] = images.get(i)[k] & 0xFF;
+        }
+      }
+      features = encoder.encode(pixels, images.size());
+    }
+    EmaKMeans kMeans = new EmaKMeans(KVB, 784);
+    for (int from = 0; from < KVB.keyInitSamples(); from += 256) {
+      int n = Math.min(256, KVB.keyInitSamples() - from);
+      kMeans.feed(java.util.Arrays.copyOfRange(features, from * 784, (from + n) * 784), n);
+    }
+    KeyValueBottleneck state = kMeans.freeze();
+    try (KeyValueBottleneckKernel kernel = new KeyValueBottleneckKernel(state, ComputeDevice.cpu())) {
+      for (int from = 0; from < images.size(); from += TRAIN_BATCH) {
+        int n = Math.min(TRAIN_BATCH, images.size() - from);
+        int[] labels = new int[n];
+        for (int i = 0; i < n; i++) {
+          labels[i] = (from + i) % 4;
+        }
+        kernel.trainStep(state, java.util.Arrays.copyOfRange(features, from * 784, (from + n) * 784), n, labels);
+      }
+    }
+    return state;
+  }
+
+  private static List<byte[]> publish(ClientConfigs clients, Topics topics) {
+    EventCodec<Sample> codec = EventCodec.samples();
+    Random random = new Random(3);
+    List<byte[]> images = new ArrayList<>();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer(null))) {
+      for (int seq = 0; seq < SAMPLES; seq++) {
+        byte[] pixels = TestSamples.pixels(seq % 4, random);
+        images.add(pixels);
+        producer.send(new ProducerRecord<>(topics.samples().name(), StreamPartitioning.partitionFor(STREAM, 2), STREAM,
+            codec.encode(TestSamples.image(STREAM, seq, seq % 4, pixels))));
+      }
+    }
+    return images;
+  }
+
+  private static List<ConsumerRecord<String, byte[]>> readCommitted(ClientConfigs clients, String topic) {
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(clients.consumer(null))) {
+      TopicPartition partition = new TopicPartition(topic, StreamPartitioning.partitionFor(STREAM, 2));
+      consumer.assign(List.of(partition));
+      consumer.seekToBeginning(List.of(partition));
+      Map<TopicPartition, Long> end = consumer.endOffsets(List.of(partition));
+      while (consumer.position(partition) < end.get(partition)) {
+        consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+      }
+    }
+    return records;
+  }
+}
