@@ -1,5 +1,7 @@
 package dev.streamcl.flink;
 
+import java.util.List;
+
 /**
  * Encoded samples of ONE stream, in stream order: the unit the learners consume.
  * Features are row-major, {@code size() * dim} floats.
@@ -22,17 +24,16 @@ public class FeatureBatch {
     return sequences.length;
   }
 
-  /** An empty batch of a stream, to append to. */
-  public static FeatureBatch empty(String streamId, int dim) {
-    return allocate(streamId, dim, 0);
-  }
-
-  /** This batch followed by {@code next} (same stream), as a new batch. */
-  public FeatureBatch append(FeatureBatch next) {
-    FeatureBatch joined = allocate(streamId, dim, size() + next.size());
-    joined.copyRows(this, 0, 0, size());
-    joined.copyRows(next, 0, size(), next.size());
-    joined.topic = next.topic == null ? topic : next.topic;
+  /** Batches of one stream joined in order, as a new batch (one copy). */
+  public static FeatureBatch concat(List<FeatureBatch> parts) {
+    FeatureBatch first = parts.get(0);
+    FeatureBatch joined = allocate(first.streamId, first.dim, parts.stream().mapToInt(FeatureBatch::size).sum());
+    int row = 0;
+    for (FeatureBatch part : parts) {
+      joined.copyRows(part, 0, row, part.size());
+      row += part.size();
+      joined.topic = part.topic;
+    }
     return joined;
   }
 

@@ -10,9 +10,13 @@ import dev.streamcl.learner.kvb.KeyValueBottleneck;
 import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.onnx.ComputeDevice;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -36,8 +40,9 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
   private final EncoderIdentity encoder;
 
   private transient ValueState<KeyValueBottleneck> bottleneck;
-  private transient ValueState<FeatureBatch> waiting;
-  private transient ValueState<FeatureBatch> keyInitSamples;
+  /** Samples not yet learned, in arrival order: appending is O(1), they are joined once when used. */
+  private transient ListState<FeatureBatch> waiting;
+  private transient ListState<FeatureBatch> keyInitSamples;
   private transient ValueState<PublishProgress> progress;
   private transient Map<String, KeyValueBottleneckKernel> kernels;
 
@@ -53,8 +58,8 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
   public void open(OpenContext openContext) {
     bottleneck = getRuntimeContext().getState(
         new ValueStateDescriptor<>("bottleneck", TypeInformation.of(KeyValueBottleneck.class)));
-    waiting = getRuntimeContext().getState(new ValueStateDescriptor<>("waiting-samples", FeatureBatch.class));
-    keyInitSamples = getRuntimeContext().getState(new ValueStateDescriptor<>("key-init-samples", FeatureBatch.class));
+    waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-samples", FeatureBatch.class));
+    keyInitSamples = getRuntimeContext().getListState(new ListStateDescriptor<>("key-init-samples", FeatureBatch.class));
     progress = getRuntimeContext().getState(new ValueStateDescriptor<>("publish-progress", PublishProgress.class));
     kernels = new HashMap<>();
   }
@@ -67,13 +72,13 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
     }
     if (isKeyInit(batch)) {
       if (bottleneck.value() == null) {
-        keyInitSamples.update(appended(keyInitSamples.value(), batch));
+        keyInitSamples.add(batch);
         freezeKeysWhenEnoughSamples(false);
         trainMinibatches(ctx, out, false);
       }
       return;
     }
-    waiting.update(appended(waiting.value(), batch));
+    waiting.add(batch);
     if (bottleneck.value() == null) {
       freezeKeysWhenEnoughSamples(false);
     }
@@ -104,19 +109,32 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
     return settings.keyInitTopic() != null && settings.keyInitTopic().equals(batch.topic);
   }
 
-  private static FeatureBatch appended(FeatureBatch held, FeatureBatch batch) {
-    return held == null ? batch : held.append(batch);
+  /** All batches of a list state joined into one, or null when it is empty. */
+  private static FeatureBatch joined(ListState<FeatureBatch> batches) throws Exception {
+    List<FeatureBatch> parts = new ArrayList<>();
+    batches.get().forEach(parts::add);
+    return parts.isEmpty() ? null : FeatureBatch.concat(parts);
+  }
+
+  private static int count(ListState<FeatureBatch> batches) throws Exception {
+    int n = 0;
+    for (FeatureBatch batch : batches.get()) {
+      n += batch.size();
+    }
+    return n;
   }
 
   private void freezeKeysWhenEnoughSamples(boolean inputEnded) throws Exception {
-    FeatureBatch source = settings.keyInitTopic() == null ? waiting.value() : keyInitSamples.value();
-    if (settings.keyInitTopic() != null && inputEnded && source == null) {
-      source = waiting.value(); // No key-init topic data arrived: fall back to the stream itself.
+    ListState<FeatureBatch> candidates = settings.keyInitTopic() == null ? waiting : keyInitSamples;
+    if (settings.keyInitTopic() != null && inputEnded && count(keyInitSamples) == 0) {
+      candidates = waiting; // No key-init topic data arrived: fall back to the stream itself.
     }
     int wanted = settings.config().keyInitSamples();
-    if (source == null || (source.size() < wanted && !inputEnded)) {
+    int available = count(candidates);
+    if (available == 0 || (available < wanted && !inputEnded)) {
       return;
     }
+    FeatureBatch source = joined(candidates);
     FeatureBatch fitOn = source.slice(0, Math.min(wanted, source.size()));
     EmaKMeans kMeans = new EmaKMeans(settings.config(), fitOn.dim);
     for (int from = 0; from < fitOn.size(); from += KMEANS_CHUNK) {
@@ -129,13 +147,16 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
 
   private void trainMinibatches(Context ctx, Collector<Prediction> out, boolean inputEnded) throws Exception {
     KeyValueBottleneck state = bottleneck.value();
-    FeatureBatch pending = waiting.value();
-    if (state == null || pending == null) {
+    int n = settings.trainBatch();
+    if (state == null || (count(waiting) < n && !inputEnded)) {
+      return;
+    }
+    FeatureBatch pending = joined(waiting);
+    if (pending == null) {
       return;
     }
     PublishProgress published = progress.value();
     KeyValueBottleneckKernel kernel = kernelFor(ctx.getCurrentKey(), state);
-    int n = settings.trainBatch();
     int from = 0;
     while (pending.size() - from >= n || (inputEnded && from < pending.size())) {
       FeatureBatch minibatch = pending.slice(from, Math.min(from + n, pending.size()));
@@ -149,7 +170,7 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
         publish(ctx, state, published);
       }
     }
-    waiting.update(from == pending.size() ? null : pending.slice(from, pending.size()));
+    waiting.update(from == pending.size() ? List.of() : List.of(pending.slice(from, pending.size())));
     bottleneck.update(state);
     progress.update(published);
   }

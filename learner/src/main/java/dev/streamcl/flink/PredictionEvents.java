@@ -1,24 +1,15 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.events.LabelScore;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.learner.Predictions;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Prequential predictions of the learner job, one per sample of a batch. */
 final class PredictionEvents {
   private PredictionEvents() {}
 
   static Prediction of(FeatureBatch batch, int i, Predictions predictions, String learner, long version) {
-    List<LabelScore> top = new ArrayList<>();
-    int[] labels = predictions.topLabels(i);
-    float[] scores = predictions.topScores(i);
-    for (int k = 0; k < labels.length; k++) {
-      top.add(new LabelScore(labels[k], scores[k]));
-    }
     return Prediction.newBuilder()
         .setStreamId(batch.streamId)
         .setSequence(batch.sequences[i])
@@ -26,7 +17,7 @@ final class PredictionEvents {
         .setLearner(learner)
         .setModelVersion(version)
         .setPredictedLabel(predictions.hasPrediction(i) ? predictions.predictedLabel(i) : null)
-        .setTopScores(top)
+        .setTopScores(predictions.labelScores(i))
         .setTrueLabel(batch.labels[i] >= 0 ? batch.labels[i] : null)
         .setTaskId(batch.taskIds[i] >= 0 ? batch.taskIds[i] : null)
         .setEventTime(Instant.ofEpochMilli(batch.eventTimes[i]))

@@ -1,6 +1,9 @@
 package dev.streamcl.learner;
 
+import dev.streamcl.events.LabelScore;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * A learner's answer for one micro-batch: per sample the top-k (label, score) pairs, best first
@@ -69,5 +72,14 @@ public final class Predictions {
       s.append(i == 0 ? "" : ", ").append(Arrays.toString(topLabels[i]));
     }
     return s.append(']').toString();
+  }
+
+  /** The top-k of a sample as event records, best first. */
+  public List<LabelScore> labelScores(int sample) {
+    List<LabelScore> top = new ArrayList<>(topLabels[sample].length);
+    for (int k = 0; k < topLabels[sample].length; k++) {
+      top.add(new LabelScore(topLabels[sample][k], topScores[sample][k]));
+    }
+    return top;
   }
 }

@@ -9,6 +9,7 @@ import dev.streamcl.kafka.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -37,7 +38,23 @@ final class ModelUpdateApplier {
   }
 
   void commit(ModelUpdate whole) {
-    models.put(Topics.modelKey(whole.getStreamId(), whole.getLearner()), codec.encode(whole));
+    String key = Topics.modelKey(whole.getStreamId(), whole.getLearner());
+    models.put(key, codec.encode(whole));
+    dropChunksUpTo(key, whole.getModelVersion());
+  }
+
+  /** Chunks of versions at or below the held one can never be used: a crashed writer's leftovers. */
+  private void dropChunksUpTo(String modelKey, long version) {
+    List<String> stale = new ArrayList<>();
+    try (KeyValueIterator<String, byte[]> it = chunks.prefixScan(modelKey + "#", new StringSerializer())) {
+      it.forEachRemaining(kv -> {
+        String[] parts = kv.key.split("#");
+        if (Long.parseLong(parts[parts.length - 2]) <= version) {
+          stale.add(kv.key);
+        }
+      });
+    }
+    stale.forEach(chunks::delete);
   }
 
   Optional<ModelUpdate> current(String modelKey) {
@@ -61,7 +78,7 @@ final class ModelUpdateApplier {
     chunks.put(prefix + String.format("%06d", update.getChunkIndex()), codec.encode(update));
     List<ModelUpdate> parts = new ArrayList<>();
     List<String> keys = new ArrayList<>();
-    try (KeyValueIterator<String, byte[]> it = chunks.prefixScan(prefix, new org.apache.kafka.common.serialization.StringSerializer())) {
+    try (KeyValueIterator<String, byte[]> it = chunks.prefixScan(prefix, new StringSerializer())) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
         keys.add(kv.key);

@@ -5,7 +5,6 @@ import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.DeadLetterReason;
 import dev.streamcl.events.EventCodec;
-import dev.streamcl.events.LabelScore;
 import dev.streamcl.events.MalformedEventException;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
@@ -19,7 +18,6 @@ import dev.streamcl.learner.ServableModel;
 import dev.streamcl.learner.ServableModels;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -159,12 +157,8 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
 
   private Prediction answer(Sample request, int trueLabel, ServableModel model, float[] features) {
     Predictions p = model.predict(features, 1);
-    List<LabelScore> top = new ArrayList<>();
-    for (int k = 0; k < p.topLabels(0).length; k++) {
-      top.add(new LabelScore(p.topLabels(0)[k], p.topScores(0)[k]));
-    }
     return base(request, trueLabel).setLearner(model.learner()).setModelVersion(model.version())
-        .setPredictedLabel(p.hasPrediction(0) ? p.predictedLabel(0) : null).setTopScores(top).build();
+        .setPredictedLabel(p.hasPrediction(0) ? p.predictedLabel(0) : null).setTopScores(p.labelScores(0)).build();
   }
 
   private Prediction noModelYet(Sample request, int trueLabel) {
