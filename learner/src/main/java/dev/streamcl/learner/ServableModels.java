@@ -9,6 +9,7 @@ import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMean;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
+import java.util.function.BiFunction;
 
 /** Builds the servable form of a whole (assembled, non-delta) model update, by learner name. */
 public final class ServableModels {
@@ -20,32 +21,44 @@ public final class ServableModels {
           + " chunk " + snapshot.getChunkIndex() + "/" + snapshot.getChunkCount());
     }
     return switch (snapshot.getLearner()) {
-      case NearestClassMeanModel.LEARNER -> new ServableNearestClassMean(
-          NearestClassMeanModel.fromUpdate(snapshot), snapshot.getModelVersion(), device);
-      case KeyValueBottleneckModel.LEARNER -> new ServableKeyValueBottleneck(
-          KeyValueBottleneckModel.fromSnapshot(snapshot), snapshot.getModelVersion(), snapshot.getEncoderIdentity(),
-          device);
+      case NearestClassMeanModel.LEARNER -> nearestClassMean(snapshot, device);
+      case KeyValueBottleneckModel.LEARNER -> keyValueBottleneck(snapshot, device);
       default -> throw new IllegalArgumentException("Learner '" + snapshot.getLearner()
           + "' has no servable form in this StreamCL version; upgrade the serving service");
     };
   }
 
-  private static final class ServableKeyValueBottleneck implements ServableModel {
-    private final KeyValueBottleneck state;
+  private static ServableModel nearestClassMean(ModelUpdate snapshot, ComputeDevice device) {
+    NearestClassMeanModel model = NearestClassMeanModel.fromUpdate(snapshot);
+    NearestClassMean kernel = new NearestClassMean(model.dim(), device);
+    return new KernelServable(snapshot, kernel, (features, n) -> kernel.predict(model, features, n));
+  }
+
+  private static ServableModel keyValueBottleneck(ModelUpdate snapshot, ComputeDevice device) {
+    KeyValueBottleneck state = KeyValueBottleneckModel.fromSnapshot(snapshot);
+    KeyValueBottleneckKernel kernel = new KeyValueBottleneckKernel(state, device);
+    return new KernelServable(snapshot, kernel, (features, n) -> kernel.predict(state, features, n));
+  }
+
+  /** A published version answering through the ONNX kernel it owns. */
+  private static final class KernelServable implements ServableModel {
+    private final String learner;
     private final long version;
     private final EncoderIdentity encoder;
-    private final KeyValueBottleneckKernel kernel;
+    private final AutoCloseable kernel;
+    private final BiFunction<float[], Integer, Predictions> predictor;
 
-    ServableKeyValueBottleneck(KeyValueBottleneck state, long version, EncoderIdentity encoder, ComputeDevice device) {
-      this.state = state;
-      this.version = version;
-      this.encoder = encoder;
-      this.kernel = new KeyValueBottleneckKernel(state, device);
+    KernelServable(ModelUpdate snapshot, AutoCloseable kernel, BiFunction<float[], Integer, Predictions> predictor) {
+      this.learner = snapshot.getLearner();
+      this.version = snapshot.getModelVersion();
+      this.encoder = snapshot.getEncoderIdentity();
+      this.kernel = kernel;
+      this.predictor = predictor;
     }
 
     @Override
     public String learner() {
-      return KeyValueBottleneckModel.LEARNER;
+      return learner;
     }
 
     @Override
@@ -58,53 +71,19 @@ public final class ServableModels {
       return encoder;
     }
 
-    /** The kernel reuses its input buffers, so calls from several threads take turns. */
+    /** Kernels reuse their input buffers, so calls from several threads take turns. */
     @Override
     public synchronized Predictions predict(float[] features, int batchSize) {
-      return kernel.predict(state, features, batchSize);
+      return predictor.apply(features, batchSize);
     }
 
     @Override
     public void close() {
-      kernel.close();
-    }
-  }
-
-  private static final class ServableNearestClassMean implements ServableModel {
-    private final NearestClassMeanModel model;
-    private final long version;
-    private final NearestClassMean kernel;
-
-    ServableNearestClassMean(NearestClassMeanModel model, long version, ComputeDevice device) {
-      this.model = model;
-      this.version = version;
-      this.kernel = new NearestClassMean(model.dim(), device);
-    }
-
-    @Override
-    public String learner() {
-      return NearestClassMeanModel.LEARNER;
-    }
-
-    @Override
-    public long version() {
-      return version;
-    }
-
-    @Override
-    public EncoderIdentity encoder() {
-      return model.encoder();
-    }
-
-    /** The kernel reuses its input buffers, so calls from several threads take turns. */
-    @Override
-    public synchronized Predictions predict(float[] features, int batchSize) {
-      return kernel.predict(model, features, batchSize);
-    }
-
-    @Override
-    public void close() {
-      kernel.close();
+      try {
+        kernel.close();
+      } catch (Exception e) {
+        throw new IllegalStateException("Could not close the " + learner + " v" + version + " kernel", e);
+      }
     }
   }
 }

@@ -63,17 +63,8 @@ final class GeneratedFeatures {
 
   static FeatureBatch batch(String streamId, int dim, List<Row> rows) {
     int n = rows.size();
-    FeatureBatch batch = new FeatureBatch();
-    batch.streamId = streamId;
-    batch.dim = dim;
+    FeatureBatch batch = FeatureBatch.allocate(streamId, dim, n);
     batch.topic = TOPIC;
-    batch.features = new float[n * dim];
-    batch.sequences = new long[n];
-    batch.eventTimes = new long[n];
-    batch.labels = new int[n];
-    batch.taskIds = new int[n];
-    batch.partitions = new int[n];
-    batch.offsets = new long[n];
     for (int i = 0; i < n; i++) {
       Row row = rows.get(i);
       System.arraycopy(row.features(), 0, batch.features, i * dim, dim);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.scenario.FashionMnist;
@@ -33,6 +34,13 @@ class DemoTest {
     assertEquals(10_000, nmc.answered());
     assertEquals(10_000, nmc.answeredByFinalVersion(), "every request after the last version must use it");
     assertEquals(reference, nmc.accuracy(), TOLERANCE);
+
+    // KVB publishes one chunked snapshot, then deltas and periodic snapshots: serving must assemble
+    // and apply them all to answer every request with the newest version.
+    Demo.LearnerResult kvb = result.learner(KeyValueBottleneckModel.LEARNER);
+    System.out.printf("demo kvb accuracy %.4f, %d versions%n", kvb.accuracy(), kvb.modelVersions());
+    assertEquals(10_000, kvb.answered());
+    assertEquals(10_000, kvb.answeredByFinalVersion());
   }
 
   /** Class means of L2-normalised pixel/255 vectors, nearest mean by Euclidean distance, in doubles. */
