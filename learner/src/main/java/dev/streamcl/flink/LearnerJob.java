@@ -42,6 +42,9 @@ public final class LearnerJob {
     this.deadLetters = deadLetters;
   }
 
+  /** Seed of the replay learners' buffers and pseudo-feature draws. */
+  static final long REPLAY_SEED = 42L;
+
   /** Valid samples the job encoded and handed to its learners, from a finished job's accumulators. */
   public static long samplesIn(JobExecutionResult result) {
     Long count = result.getAccumulatorResult(MicroBatchEncoder.ENCODED_ACCUMULATOR);
@@ -69,10 +72,7 @@ public final class LearnerJob {
 
     List<SingleOutputStreamOperator<Prediction>> learners = new ArrayList<>();
     if (config.runs(NearestClassMeanModel.LEARNER)) {
-      String keyInitTopic = config.kvb().keyInitTopic();
-      learners.add(features
-          .filter(batch -> keyInitTopic == null || !keyInitTopic.equals(batch.topic))
-          .name("training-samples-only").uid("training-samples-only")
+      learners.add(trainingSamples(features)
           .keyBy(batch -> batch.streamId)
           .process(new NearestClassMeanFunction(config.publishEveryLabelled(), config.device(), encoderIdentity),
               new AvroTypeInfo<>(Prediction.class))
@@ -84,6 +84,15 @@ public final class LearnerJob {
           .process(new KeyValueBottleneckFunction(config.kvb(), config.publishEveryLabelled(), config.device(),
               encoderIdentity), new AvroTypeInfo<>(Prediction.class))
           .name("learn-kvb").uid("learn-kvb"));
+    }
+    for (String name : config.learners()) {
+      if (ReplaySettings.isReplayLearner(name)) {
+        learners.add(trainingSamples(features)
+            .keyBy(batch -> batch.streamId)
+            .process(new ReplayHeadFunction(ReplaySettings.named(name, REPLAY_SEED), config.publishEveryLabelled(),
+                config.device(), encoderIdentity), new AvroTypeInfo<>(Prediction.class))
+            .name("learn-" + name).uid("learn-" + name));
+      }
     }
     DataStream<Prediction> predictionStream = learners.get(0);
     DataStream<ModelUpdate> updateStream = learners.get(0).getSideOutput(OutputTags.MODEL_UPDATES);
@@ -98,4 +107,10 @@ public final class LearnerJob {
         .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");
   }
 
+
+  /** The training stream without key-initialisation samples (which only KVB uses). */
+  private DataStream<FeatureBatch> trainingSamples(DataStream<FeatureBatch> features) {
+    String keyInitTopic = config.kvb().keyInitTopic();
+    return keyInitTopic == null ? features : features.filter(batch -> !keyInitTopic.equals(batch.topic));
+  }
 }

@@ -26,7 +26,9 @@ public record LearnerJobConfig(
   public static final int DEFAULT_PUBLISH_EVERY = 1000;
   /** Labels lie in [0, 10): Fashion-MNIST's classes; KVB sizes its value rows by it. */
   public static final int DEFAULT_LABEL_LIMIT = 10;
-  public static final List<String> ALL_LEARNERS = List.of(NearestClassMeanModel.LEARNER, KeyValueBottleneckModel.LEARNER);
+  /** Learners the job runs unless told otherwise. */
+  public static final List<String> ALL_LEARNERS = List.of(NearestClassMeanModel.LEARNER, KeyValueBottleneckModel.LEARNER,
+      "er", "fetril");
   /** Largest class count the key-value bottleneck accepts (its values hold one float per class). */
   static final int KVB_MAX_CLASSES = 1000;
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
@@ -38,10 +40,15 @@ public record LearnerJobConfig(
     require(labelLimit > 0, "label limit must be positive");
     require(parallelism > 0, "parallelism must be positive");
     learners = List.copyOf(learners);
-    require(!learners.isEmpty() && ALL_LEARNERS.containsAll(learners),
-        "learners must be some of " + ALL_LEARNERS + ", got " + learners);
+    require(!learners.isEmpty() && learners.stream().allMatch(LearnerJobConfig::isKnown),
+        "learners must be some of nmc, kvb, er, er-balanced, fetril, finetune; got " + learners);
     require(!learners.contains(KeyValueBottleneckModel.LEARNER) || labelLimit <= KVB_MAX_CLASSES,
         "KVB keeps one value per class: set the label limit to the number of classes (at most " + KVB_MAX_CLASSES + ")");
+  }
+
+  private static boolean isKnown(String learner) {
+    return learner.equals(NearestClassMeanModel.LEARNER) || learner.equals(KeyValueBottleneckModel.LEARNER)
+        || ReplaySettings.isReplayLearner(learner);
   }
 
   public boolean runs(String learner) {

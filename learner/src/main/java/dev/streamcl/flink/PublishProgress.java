@@ -10,6 +10,9 @@ import java.util.Map;
 /** Per stream and learner: the last published version and what has been learned since. */
 public class PublishProgress {
   public long version;
+  /** Every sample and every labelled sample taken in so far. */
+  public long samplesSeen;
+  public long labelledSeen;
   public long labelledSincePublish;
   public long samplesSincePublish;
   /** Deltas published since the last full snapshot (learners that publish deltas). */
@@ -30,8 +33,10 @@ public class PublishProgress {
   public void tookIn(FeatureBatch batch, int i) {
     if (batch.labels[i] >= 0) {
       labelledSincePublish++;
+      labelledSeen++;
     }
     samplesSincePublish++;
+    samplesSeen++;
     newestEventTime = Math.max(newestEventTime, batch.eventTimes[i]);
     offsets.merge(batch.partitions[i], batch.offsets[i], Math::max);
     topic = batch.topic;

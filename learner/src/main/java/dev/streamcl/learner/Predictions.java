@@ -82,4 +82,26 @@ public final class Predictions {
     }
     return top;
   }
+
+  /** The top-3 of every row of a [batch, labels.length] score matrix (higher is better, ties to the lower column). */
+  public static Predictions fromScores(float[] scores, int batchSize, int[] labels, float[] features, int featureDim) {
+    int k = Math.min(3, labels.length);
+    int[][] topLabels = new int[batchSize][k];
+    float[][] topScores = new float[batchSize][k];
+    for (int i = 0; i < batchSize; i++) {
+      boolean[] taken = new boolean[labels.length];
+      for (int rank = 0; rank < k; rank++) {
+        int best = -1;
+        for (int c = 0; c < labels.length; c++) {
+          if (!taken[c] && (best < 0 || scores[i * labels.length + c] > scores[i * labels.length + best])) {
+            best = c;
+          }
+        }
+        taken[best] = true;
+        topLabels[i][rank] = labels[best];
+        topScores[i][rank] = scores[i * labels.length + best];
+      }
+    }
+    return new Predictions(topLabels, topScores, features, featureDim);
+  }
 }

@@ -9,6 +9,7 @@ import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMean;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.onnx.OnnxKernel;
 import java.util.function.BiFunction;
 
 /** Builds the servable form of a whole (assembled, non-delta) model update, by learner name. */
@@ -23,9 +24,31 @@ public final class ServableModels {
     return switch (snapshot.getLearner()) {
       case NearestClassMeanModel.LEARNER -> nearestClassMean(snapshot, device);
       case KeyValueBottleneckModel.LEARNER -> keyValueBottleneck(snapshot, device);
-      default -> throw new IllegalArgumentException("Learner '" + snapshot.getLearner()
-          + "' has no servable form in this StreamCL version; upgrade the serving service");
+      default -> {
+        if (snapshot.getPortableModel() == null) {
+          throw new IllegalArgumentException("Learner '" + snapshot.getLearner() + "' has no servable form in this "
+              + "StreamCL version and its update carries no portable ONNX model; upgrade the serving service");
+        }
+        yield portable(snapshot, device);
+      }
     };
+  }
+
+  /** Any learner that publishes a portable head (features in, one score per class out) is servable. */
+  private static ServableModel portable(ModelUpdate snapshot, ComputeDevice device) {
+    byte[] model = new byte[snapshot.getPortableModel().remaining()];
+    snapshot.getPortableModel().duplicate().get(model);
+    OnnxKernel kernel = new OnnxKernel(model, device);
+    String input = kernel.inputs().keySet().iterator().next();
+    String output = kernel.outputs().keySet().iterator().next();
+    int[] labels = snapshot.getClasses().stream().mapToInt(Integer::intValue).toArray();
+    int dim = snapshot.getEncoderIdentity().getOutputDim();
+    return new KernelServable(snapshot, kernel, (features, n) -> {
+      kernel.feed(input, features, n, dim);
+      try (OnnxKernel.Outputs out = kernel.run()) {
+        return Predictions.fromScores(out.floats(output), n, labels, features, dim);
+      }
+    });
   }
 
   private static ServableModel nearestClassMean(ModelUpdate snapshot, ComputeDevice device) {

@@ -45,8 +45,9 @@ public final class ModelUpdateChunks {
     chunks.add(current);
     List<ModelUpdate> result = new ArrayList<>();
     for (int i = 0; i < chunks.size(); i++) {
+      // The portable model travels once, with the first chunk.
       result.add(ModelUpdate.newBuilder(update).setTensors(chunks.get(i)).setChunkIndex(i)
-          .setChunkCount(chunks.size()).build());
+          .setChunkCount(chunks.size()).setPortableModel(i == 0 ? update.getPortableModel() : null).build());
     }
     return result;
   }

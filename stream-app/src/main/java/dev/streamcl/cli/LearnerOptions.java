@@ -36,8 +36,9 @@ public final class LearnerOptions {
       description = "Checkpoint interval; exactly-once outputs become readable at each checkpoint (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
-  @Option(names = "--learners", split = ",", defaultValue = "nmc,kvb",
-      description = "Learners to run, comma-separated: nmc, kvb (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--learners", split = ",", defaultValue = "nmc,kvb,er,fetril",
+      description = "Learners to run, comma-separated: nmc, kvb, er (reservoir replay), er-balanced, fetril "
+          + "(pseudo-feature replay), finetune (no replay, the lower bound) (default: ${DEFAULT-VALUE}).")
   List<String> learners;
 
   @Option(names = "--kvb-preset", defaultValue = "default",

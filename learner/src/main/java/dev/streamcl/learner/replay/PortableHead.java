@@ -1,0 +1,99 @@
+package dev.streamcl.learner.replay;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.streamcl.onnx.GraphBuilder;
+import dev.streamcl.onnx.proto.Onnx;
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/**
+ * Standalone ONNX classifiers any ONNX Runtime can run without StreamCL: input {@code features}
+ * [batch, d] (float), outputs {@code logits} [batch, C], {@code label} [batch] (int64, the argmax
+ * class label) and {@code classLabels} [C] (int64); the labels are also in the metadata
+ * property {@code class_labels} (comma-separated, column order).
+ */
+public final class PortableHead {
+  public static final String FEATURES = "features";
+  public static final String LOGITS = "logits";
+  public static final String LABEL = "label";
+  public static final String CLASS_LABELS = "classLabels";
+  public static final String LABELS_METADATA = "class_labels";
+
+  private PortableHead() {}
+
+  /** logits = x·Wᵀ + b: one Gemm with W and b as initializers. */
+  public static byte[] forSoftmaxHead(SoftmaxHead head) {
+    requireClasses(head.classCount());
+    GraphBuilder g = new GraphBuilder("streamcl-softmax-head")
+        .floatInput(FEATURES, "batch", head.dim())
+        .constant("W", head.weightsView().clone(), head.classCount(), head.dim())
+        .constant("b", head.biasView().clone(), head.classCount())
+        .node("Gemm", FEATURES, "W", "b").attr("transB", 1).to(LOGITS);
+    return finish(g, head.labels(), "Linear softmax head trained by StreamCL; softmax(logits) = class probabilities.");
+  }
+
+  /**
+   * Nearest class mean (Janson et al. 2022) on L2-normalised features: x̂ = x / max(‖x‖, 1e-12),
+   * logits = 2·x̂·mᵀ − ‖m‖², which is −‖x̂ − m‖² + 1 for a unit x̂, so argmax = nearest mean.
+   *
+   * @param means class means [C, d] row-major (of normalised features), in the order of {@code labels}
+   */
+  public static byte[] forNearestClassMean(int[] labels, float[] means, int classes, int dim) {
+    requireClasses(classes);
+    if (labels.length != classes || means.length != classes * dim) {
+      throw new IllegalArgumentException("Need " + classes + " labels and " + classes + " x " + dim + " means, got "
+          + labels.length + " and " + means.length);
+    }
+    GraphBuilder g = new GraphBuilder("streamcl-nearest-class-mean")
+        .floatInput(FEATURES, "batch", dim)
+        .constant("rowAxis", new long[] {1}, 1)
+        .scalar("epsilon", 1e-12f)
+        .constant("M", means.clone(), classes, dim)
+        .constant("minusMeanNormsSquared", minusSquaredNorms(means, classes, dim), classes)
+        .node("ReduceL2", FEATURES, "rowAxis").attr("keepdims", 1).to("norm")
+        .node("Max", "norm", "epsilon").to("safeNorm")
+        .node("Div", FEATURES, "safeNorm").to("normalized")
+        .node("Gemm", "normalized", "M", "minusMeanNormsSquared").attr("transB", 1).attr("alpha", 2f).to(LOGITS);
+    return finish(g, labels, "Nearest class mean trained by StreamCL; logits = -squared distance + 1.");
+  }
+
+  // argmax → label, the class labels as an output, and the labels in the metadata.
+  private static byte[] finish(GraphBuilder g, int[] labels, String doc) {
+    byte[] model = g.constant("classLabelValues", Arrays.stream(labels).asLongStream().toArray(), labels.length)
+        .node("Identity", "classLabelValues").to(CLASS_LABELS)
+        .node("ArgMax", LOGITS).attr("axis", 1).attr("keepdims", 0).to("column")
+        .node("Gather", CLASS_LABELS, "column").attr("axis", 0).to(LABEL)
+        .floatOutput(LOGITS, "batch", labels.length)
+        .int64Output(LABEL, "batch")
+        .int64Output(CLASS_LABELS, labels.length)
+        .build();
+    String csv = Arrays.stream(labels).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    try {
+      return Onnx.ModelProto.parseFrom(model).toBuilder()
+          .setDocString(doc + " Class labels by logit column: " + csv)
+          .addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(LABELS_METADATA).setValue(csv))
+          .build()
+          .toByteArray();
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("GraphBuilder produced an unreadable model", e);
+    }
+  }
+
+  private static float[] minusSquaredNorms(float[] means, int classes, int dim) {
+    float[] out = new float[classes];
+    for (int c = 0; c < classes; c++) {
+      double sq = 0;
+      for (int j = 0; j < dim; j++) {
+        sq += (double) means[c * dim + j] * means[c * dim + j];
+      }
+      out[c] = (float) -sq;
+    }
+    return out;
+  }
+
+  private static void requireClasses(int classes) {
+    if (classes < 1) {
+      throw new IllegalArgumentException("A portable head needs at least one class");
+    }
+  }
+}
