@@ -1,6 +1,7 @@
 package dev.streamcl.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.flink.LearnerJobConfig;
@@ -8,6 +9,7 @@ import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.scenario.FashionMnist;
+import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +23,8 @@ class DemoTest {
   @Test
   void demoAccuracyEqualsAPlainJavaNearestClassMean() throws Exception {
     FashionMnist data = FashionMnist.atDefaultLocation();
-    LearnerJobConfig learner = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()));
+    LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()));
+    LearnerJobConfig learner = defaults.withLearners(List.of("nmc", "kvb", "er", "fetril", "finetune"), defaults.kvb());
     Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", data.dir(), 42,
         "split-fmnist", 0, 2, learner, false), System.out);
 
@@ -41,6 +44,16 @@ class DemoTest {
     System.out.printf("demo kvb accuracy %.4f, %d versions%n", kvb.accuracy(), kvb.modelVersions());
     assertEquals(10_000, kvb.answered());
     assertEquals(10_000, kvb.answeredByFinalVersion());
+
+    // Replay heads, served through the portable ONNX model their events carry. ReplayReferenceTest
+    // checks the same ER learner against a plain-Java run; here the whole pipeline must keep it.
+    Demo.LearnerResult er = result.learner("er");
+    Demo.LearnerResult finetune = result.learner("finetune");
+    System.out.printf("demo er accuracy %.4f, fetril %.4f, finetune %.4f%n", er.accuracy(),
+        result.learner("fetril").accuracy(), finetune.accuracy());
+    assertEquals(10_000, er.answeredByFinalVersion());
+    assertTrue(er.accuracy() >= 0.70, "experience replay (reservoir 500) should keep old classes");
+    assertTrue(finetune.accuracy() <= 0.25, "fine-tuning without replay should forget catastrophically");
   }
 
   /** Class means of L2-normalised pixel/255 vectors, nearest mean by Euclidean distance, in doubles. */

@@ -6,6 +6,8 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.NamedTensor;
 import dev.streamcl.events.SourceOffset;
 import dev.streamcl.events.UpdateKind;
+import dev.streamcl.learner.replay.PortableHead;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -79,7 +81,20 @@ public final class NearestClassMeanModel {
         .setSamplesSeen(samplesSeen).setLabelledSeen(labelledSeen)
         .setSourceOffsets(List.copyOf(sourceOffsets))
         .setCreatedAt(createdAt)
+        .setPortableModel(ByteBuffer.wrap(PortableHead.forNearestClassMean(labels, means(), labels.length, dim())))
         .build();
+  }
+
+  /** Class means (sum / count) as a [C, d] row-major matrix; an empty class keeps a zero mean. */
+  float[] means() {
+    int d = dim();
+    float[] means = new float[labels.length * d];
+    for (int c = 0; c < labels.length; c++) {
+      for (int k = 0; k < d; k++) {
+        means[c * d + k] = counts[c] == 0 ? 0f : sums[c * d + k] / counts[c];
+      }
+    }
+    return means;
   }
 
   /** Reads an NMC snapshot; fails with what is wrong if it is not one. */
