@@ -42,8 +42,16 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  */
 public final class Demo {
   /** What to run; {@code bootstrap == null} starts an embedded broker in a temporary folder. */
+  /** What to run; {@code joint} adds an i.i.d. copy of the stream whose fine-tuned head is the upper bound. */
   public record Settings(String bootstrap, Properties clientProperties, String topicPrefix, Path dataDir, long seed,
-      String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress) {}
+      String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress, boolean joint) {
+    String jointStreamId() {
+      return streamId + "-joint";
+    }
+  }
+
+  /** The name under which the fine-tuned head of the i.i.d. stream is reported. */
+  public static final String JOINT = "joint";
 
   /** One learner's published models and its answers to the test split. */
   public record LearnerResult(long modelVersions, long finalVersion, long answered, long answeredByFinalVersion,
@@ -101,6 +109,10 @@ public final class Demo {
     ScenarioPublisher publisher = new ScenarioPublisher(clients, topics, settings.partitions(),
         ScenarioPublisher.DEFAULT_COMMIT_EVERY, settings.progress());
     publisher.publish(scenario, settings.streamId());
+    if (settings.joint()) {
+      out.println("Publishing the same samples in one i.i.d. order to stream " + settings.jointStreamId());
+      publisher.publish(scenario.iid(), settings.jointStreamId());
+    }
     KvbSettings kvb = settings.learner().kvb();
     if (settings.learner().runs(KeyValueBottleneckModel.LEARNER) && kvb.keyInitTopic() != null) {
       out.println("Publishing " + kvb.config().keyInitSamples() + " unlabelled images of all classes to " + kvb.keyInitTopic());
@@ -123,9 +135,29 @@ public final class Demo {
       Map<String, LearnerResult> learners = new TreeMap<>();
       versions.forEach((learner, published) -> learners.put(learner, summarize(answers.stream()
           .filter(p -> p.getLearner().equals(learner)).toList(), published.size(), last(published))));
+      if (settings.joint()) {
+        learners.put(JOINT, jointUpperBound(clients, topics, scenario, settings, serving));
+      }
       return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners);
     }
   }
+
+  /** The fine-tuned head trained on the i.i.d. stream, asked the same test split. */
+  private static LearnerResult jointUpperBound(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
+      Settings settings, ServingService serving) {
+    String stream = settings.jointStreamId();
+    Map<String, List<Long>> versions = publishedVersions(clients, topics, stream);
+    List<Long> finetune = versions.get(FINETUNE);
+    if (finetune == null) {
+      throw new UserError("--joint needs the finetune learner: add it to --learners");
+    }
+    versions.forEach((learner, published) -> awaitServed(serving, stream, learner, last(published)));
+    List<Prediction> answers = askTestSplit(clients, topics, scenario, stream, versions.size());
+    return summarize(answers.stream().filter(p -> p.getLearner().equals(FINETUNE)).toList(), finetune.size(),
+        last(finetune));
+  }
+
+  private static final String FINETUNE = "finetune";
 
   private static long last(List<Long> versions) {
     return versions.get(versions.size() - 1);

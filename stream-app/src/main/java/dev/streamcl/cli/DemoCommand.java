@@ -27,15 +27,22 @@ final class DemoCommand implements Callable<Integer> {
 
   @Mixin ScenarioOptions scenario;
 
+  @Option(names = "--joint", description = "Also learn an i.i.d. copy of the stream and report its fine-tuned head as "
+      + "'joint', the upper bound (needs finetune in --learners; doubles the job's work).")
+  boolean joint;
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    if (joint && !learner.learners.contains("finetune")) {
+      throw new UserError("--joint reports the fine-tuned head of an i.i.d. stream: add finetune to --learners");
+    }
     if (bootstrap != null) {
       KafkaOptions.requireReachable(new ClientConfigs(bootstrap, ClientConfigs.loadProperties(clientProperties), true));
     }
     Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
         topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
-        scenario.partitions, learner.config(new Topics(topicPrefix)), true), out);
+        scenario.partitions, learner.config(new Topics(topicPrefix)), true, joint), out);
     print(result, out);
     return 0;
   }

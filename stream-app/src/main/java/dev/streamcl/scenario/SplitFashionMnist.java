@@ -28,6 +28,7 @@ public final class SplitFashionMnist implements Scenario {
   private final int samplesPerTask;
   private final int[] trainOrder;
   private final int[] testOrder;
+  private final String name;
 
   /** @param samplesPerTask keep at most this many samples per task in each split; 0 keeps all */
   public SplitFashionMnist(FashionMnist data, long seed, int samplesPerTask) {
@@ -40,6 +41,27 @@ public final class SplitFashionMnist implements Scenario {
     this.samplesPerTask = samplesPerTask;
     this.trainOrder = shuffledTaskOrder(train.labels(), new Random(seed), samplesPerTask);
     this.testOrder = fileTaskOrder(test.labels(), samplesPerTask);
+    this.name = NAME;
+  }
+
+  private SplitFashionMnist(SplitFashionMnist tasks, int[] trainOrder, String name) {
+    this.train = tasks.train;
+    this.test = tasks.test;
+    this.seed = tasks.seed;
+    this.samplesPerTask = tasks.samplesPerTask;
+    this.trainOrder = trainOrder;
+    this.testOrder = tasks.testOrder;
+    this.name = name;
+  }
+
+  /**
+   * The same training samples in one i.i.d. order across all tasks (joint training: the upper bound
+   * a continual learner is compared with). Task ids stay on the samples for evaluation.
+   */
+  public SplitFashionMnist iid() {
+    int[] order = trainOrder.clone();
+    fisherYates(order, new Random(seed ^ 0x6a6f696eL)); // "join": its own draw, not the task order's
+    return new SplitFashionMnist(this, order, NAME + "-iid");
   }
 
   public static int taskOf(int label) {
@@ -48,7 +70,7 @@ public final class SplitFashionMnist implements Scenario {
 
   @Override
   public String name() {
-    return NAME;
+    return name;
   }
 
   @Override

@@ -26,7 +26,7 @@ class DemoTest {
     LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()));
     LearnerJobConfig learner = defaults.withLearners(List.of("nmc", "kvb", "er", "fetril", "finetune"), defaults.kvb());
     Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", data.dir(), 42,
-        "split-fmnist", 0, 2, learner, false), System.out);
+        "split-fmnist", 0, 2, learner, false, false), System.out);
 
     double reference = referenceAccuracy(data.train(), data.test());
     Demo.LearnerResult nmc = result.learner(NearestClassMeanModel.LEARNER);
