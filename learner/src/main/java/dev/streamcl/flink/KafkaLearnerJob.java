@@ -100,7 +100,12 @@ public final class KafkaLearnerJob {
         params.getInt("parallelism", defaults.parallelism()),
         params.getLong("checkpoint-interval-ms", defaults.checkpointIntervalMs()),
         device, List.of(params.get("learners", String.join(",", LearnerJobConfig.ALL_LEARNERS)).split(",")),
-        kvbSettings(params, topics, params.getInt("label-limit", defaults.labelLimit())));
+        kvbSettings(params, topics, params.getInt("label-limit", defaults.labelLimit())),
+        new ReplaySettings.Tuning(params.getInt("replay-capacity", ReplaySettings.DEFAULT_CAPACITY),
+            params.getInt("replay-batch", ReplaySettings.DEFAULT_MINIBATCH),
+            params.getInt("replay-count", ReplaySettings.DEFAULT_MINIBATCH),
+            params.getFloat("replay-lr", ReplaySettings.DEFAULT_LEARNING_RATE), params.getInt("replay-steps", 1),
+            params.getLong("replay-seed", ReplaySettings.DEFAULT_SEED)));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     // On a cluster, `flink run -p N` decides the parallelism unless --parallelism is given.
     if (params.has("parallelism")) {

@@ -42,9 +42,6 @@ public final class LearnerJob {
     this.deadLetters = deadLetters;
   }
 
-  /** Seed of the replay learners' buffers and pseudo-feature draws. */
-  static final long REPLAY_SEED = 42L;
-
   /** Valid samples the job encoded and handed to its learners, from a finished job's accumulators. */
   public static long samplesIn(JobExecutionResult result) {
     Long count = result.getAccumulatorResult(MicroBatchEncoder.ENCODED_ACCUMULATOR);
@@ -89,7 +86,7 @@ public final class LearnerJob {
       if (ReplaySettings.isReplayLearner(name)) {
         learners.add(trainingSamples(features)
             .keyBy(batch -> batch.streamId)
-            .process(new ReplayHeadFunction(ReplaySettings.named(name, REPLAY_SEED), config.publishEveryLabelled(),
+            .process(new ReplayHeadFunction(ReplaySettings.named(name, config.replay()), config.publishEveryLabelled(),
                 config.device(), encoderIdentity), new AvroTypeInfo<>(Prediction.class))
             .name("learn-" + name).uid("learn-" + name));
       }

@@ -19,7 +19,8 @@ public record LearnerJobConfig(
     long checkpointIntervalMs,
     ComputeDevice device,
     List<String> learners,
-    KvbSettings kvb) implements Serializable {
+    KvbSettings kvb,
+    ReplaySettings.Tuning replay) implements Serializable {
 
   public static final int DEFAULT_MICRO_BATCH = 64;
   public static final long DEFAULT_MAX_DELAY_MS = 100;
@@ -58,7 +59,8 @@ public record LearnerJobConfig(
   public static LearnerJobConfig defaults(EncoderSpec encoder) {
     return new LearnerJobConfig(encoder, DEFAULT_MICRO_BATCH, DEFAULT_MAX_DELAY_MS, DEFAULT_PUBLISH_EVERY,
         DEFAULT_LABEL_LIMIT, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PARALLELISM, DEFAULT_CHECKPOINT_INTERVAL_MS,
-        encoder.device(), ALL_LEARNERS, KvbSettings.defaults(DEFAULT_LABEL_LIMIT));
+        encoder.device(), ALL_LEARNERS, KvbSettings.defaults(DEFAULT_LABEL_LIMIT),
+        ReplaySettings.Tuning.defaults());
   }
 
   public static final int DEFAULT_PARALLELISM = 2;
@@ -66,17 +68,17 @@ public record LearnerJobConfig(
 
   public LearnerJobConfig withPublishEvery(int labelled) {
     return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, labelled, labelLimit,
-        maxPayloadBytes, parallelism, checkpointIntervalMs, device, learners, kvb);
+        maxPayloadBytes, parallelism, checkpointIntervalMs, device, learners, kvb, replay);
   }
 
   public LearnerJobConfig withParallelism(int value) {
     return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
-        maxPayloadBytes, value, checkpointIntervalMs, device, learners, kvb);
+        maxPayloadBytes, value, checkpointIntervalMs, device, learners, kvb, replay);
   }
 
   public LearnerJobConfig withLearners(List<String> names, KvbSettings settings) {
     return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
-        maxPayloadBytes, parallelism, checkpointIntervalMs, device, names, settings);
+        maxPayloadBytes, parallelism, checkpointIntervalMs, device, names, settings, replay);
   }
 
   private static void require(boolean condition, String message) {

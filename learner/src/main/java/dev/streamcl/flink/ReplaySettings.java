@@ -14,9 +14,18 @@ public record ReplaySettings(String learner, ReplayConfig config, int minibatch)
   public static final int DEFAULT_MINIBATCH = 32;
   public static final int DEFAULT_CAPACITY = 500;
   public static final float DEFAULT_LEARNING_RATE = 0.1f;
+  public static final long DEFAULT_SEED = 42L;
+
+  /** The knobs every replay learner of a job shares: buffer size, samples per step, SGD. */
+  public record Tuning(int capacity, int minibatch, int replayCount, float learningRate, int stepsPerMinibatch,
+      long seed) implements Serializable {
+    public static Tuning defaults() {
+      return new Tuning(DEFAULT_CAPACITY, DEFAULT_MINIBATCH, DEFAULT_MINIBATCH, DEFAULT_LEARNING_RATE, 1, DEFAULT_SEED);
+    }
+  }
 
   /** Learner names the job knows, each a preset: experience replay (reservoir, class-balanced), FeTrIL, fine-tuning. */
-  public static ReplaySettings named(String learner, long seed) {
+  public static ReplaySettings named(String learner, Tuning tuning) {
     ReplayConfig.Mode mode = switch (learner) {
       case "er", "er-balanced" -> ReplayConfig.Mode.ER;
       case "fetril" -> ReplayConfig.Mode.PSEUDO_FEATURE;
@@ -26,8 +35,8 @@ public record ReplaySettings(String learner, ReplayConfig config, int minibatch)
     };
     ReplayBuffer.Policy policy = learner.equals("er-balanced") ? ReplayBuffer.Policy.CLASS_BALANCED
         : ReplayBuffer.Policy.RESERVOIR;
-    return new ReplaySettings(learner, new ReplayConfig(mode, policy, DEFAULT_CAPACITY, DEFAULT_MINIBATCH,
-        DEFAULT_LEARNING_RATE, 1, seed), DEFAULT_MINIBATCH);
+    return new ReplaySettings(learner, new ReplayConfig(mode, policy, tuning.capacity(), tuning.replayCount(),
+        tuning.learningRate(), tuning.stepsPerMinibatch(), tuning.seed()), tuning.minibatch());
   }
 
   public static boolean isReplayLearner(String learner) {

@@ -65,7 +65,7 @@ class KafkaLearnerJobTest {
     LearnerJobConfig config = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()))
         .withPublishEvery(PUBLISH_EVERY).withParallelism(2);
     config = new LearnerJobConfig(config.encoder(), 16, 50, PUBLISH_EVERY, 10, MAX_PAYLOAD, 2, 300, config.device(),
-        List.of(NearestClassMeanModel.LEARNER), KvbSettings.defaults(10));
+        List.of(NearestClassMeanModel.LEARNER), KvbSettings.defaults(10), ReplaySettings.Tuning.defaults());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     KafkaLearnerJob.configure(env, config);
     KafkaLearnerJob.create(clients, topics, config, true).build(env);

@@ -62,7 +62,7 @@ class KeyValueBottleneckJobTest {
     // A snapshot budget far beyond the run: exactly one snapshot, then only deltas.
     KvbSettings kvb = new KvbSettings(KVB, TRAIN_BATCH, 1000, null);
     LearnerJobConfig config = new LearnerJobConfig(encoder, 16, 50, PUBLISH_EVERY, 4, 1 << 20, 2, 300,
-        ComputeDevice.cpu(), List.of(KeyValueBottleneckModel.LEARNER), kvb);
+        ComputeDevice.cpu(), List.of(KeyValueBottleneckModel.LEARNER), kvb, ReplaySettings.Tuning.defaults());
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     KafkaLearnerJob.configure(env, config);
     KafkaLearnerJob.create(clients, topics, config, true).build(env);

@@ -2,6 +2,7 @@ package dev.streamcl.cli;
 
 import dev.streamcl.flink.KvbSettings;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.ReplaySettings;
 import dev.streamcl.kafka.Topics;
 import java.util.List;
 import dev.streamcl.onnx.ComputeDevice;
@@ -59,6 +60,26 @@ public final class LearnerOptions {
       description = "KVB publishes a full snapshot after this many deltas (default: ${DEFAULT-VALUE}).")
   int kvbSnapshotEvery;
 
+  @Option(names = "--replay-capacity", defaultValue = "" + ReplaySettings.DEFAULT_CAPACITY,
+      description = "Replay buffer size per stream for er/er-balanced (default: ${DEFAULT-VALUE}).")
+  int replayCapacity;
+
+  @Option(names = "--replay-batch", defaultValue = "" + ReplaySettings.DEFAULT_MINIBATCH,
+      description = "New samples per SGD minibatch of the replay heads (default: ${DEFAULT-VALUE}).")
+  int replayBatch;
+
+  @Option(names = "--replay-count", defaultValue = "" + ReplaySettings.DEFAULT_MINIBATCH,
+      description = "Replayed (or pseudo) samples mixed into each minibatch (default: ${DEFAULT-VALUE}).")
+  int replayCount;
+
+  @Option(names = "--replay-lr", defaultValue = "" + ReplaySettings.DEFAULT_LEARNING_RATE,
+      description = "SGD learning rate of the replay heads (default: ${DEFAULT-VALUE}).")
+  float replayLearningRate;
+
+  @Option(names = "--replay-steps", defaultValue = "1",
+      description = "SGD steps per minibatch of the replay heads (default: ${DEFAULT-VALUE}).")
+  int replaySteps;
+
   public LearnerJobConfig config(Topics topics) {
     ComputeDevice compute = encoding.computeDevice();
     if (!kvbKeys.equals("stream") && !kvbKeys.equals("topic")) {
@@ -67,6 +88,8 @@ public final class LearnerOptions {
     KvbSettings kvb = new KvbSettings(KvbSettings.preset(kvbPreset).withClasses(labelLimit), kvbBatch,
         kvbSnapshotEvery, kvbKeys.equals("topic") ? topics.keyInit().name() : null);
     return new LearnerJobConfig(encoding.encoderSpec(), batchSize, LearnerJobConfig.DEFAULT_MAX_DELAY_MS,
-        publishEvery, labelLimit, maxPayloadBytes, parallelism, checkpointIntervalMs, compute, learners, kvb);
+        publishEvery, labelLimit, maxPayloadBytes, parallelism, checkpointIntervalMs, compute, learners, kvb,
+        new ReplaySettings.Tuning(replayCapacity, replayBatch, replayCount, replayLearningRate, replaySteps,
+            ReplaySettings.DEFAULT_SEED));
   }
 }

@@ -11,6 +11,7 @@ import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.KvbSettings;
+import dev.streamcl.flink.ReplaySettings;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
@@ -62,7 +63,7 @@ class EndToEndTest {
 
     LearnerJobConfig config = new LearnerJobConfig(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()), 16, 50,
         PUBLISH_EVERY, 10, LearnerJobConfig.DEFAULT_MAX_PAYLOAD_BYTES, 2, 200, ComputeDevice.cpu(),
-        List.of(NearestClassMeanModel.LEARNER), KvbSettings.defaults(10));
+        List.of(NearestClassMeanModel.LEARNER), KvbSettings.defaults(10), ReplaySettings.Tuning.defaults());
     Map<Long, Long> probeAfterVersion;
     try (ServingService serving = new ServingService(clients, topics, config.encoder(), config.device(), 10,
         new Properties()).start()) {
