@@ -47,6 +47,10 @@ public final class EventCodec<T extends SpecificRecord> {
     return new EventCodec<>(DeadLetter.class, DeadLetter.getClassSchema(), "DeadLetter");
   }
 
+  public static EventCodec<EvalResult> evalResults() {
+    return new EventCodec<>(EvalResult.class, EvalResult.getClassSchema(), "EvalResult");
+  }
+
   public Class<T> type() {
     return type;
   }

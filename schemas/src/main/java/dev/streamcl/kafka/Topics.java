@@ -1,6 +1,7 @@
 package dev.streamcl.kafka;
 
 import dev.streamcl.events.DeadLetter;
+import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
@@ -49,6 +50,11 @@ public final class Topics implements Serializable {
 
   public TopicSpec<Prediction> predictions() {
     return new TopicSpec<>(prefix + ".predictions", new AvroSerde<>(EventCodec::predictions));
+  }
+
+  /** Accuracy of published model versions on the test topics. Key: {@code streamId/learner}. */
+  public TopicSpec<EvalResult> eval() {
+    return new TopicSpec<>(prefix + ".eval", new AvroSerde<>(EventCodec::evalResults));
   }
 
   public TopicSpec<DeadLetter> deadLetters() {

@@ -93,6 +93,7 @@ class SchemaHistoryTest {
       case "ModelUpdate" -> EventCodec::modelUpdates;
       case "Prediction" -> EventCodec::predictions;
       case "DeadLetter" -> EventCodec::deadLetters;
+      case "EvalResult" -> EventCodec::evalResults;
       default -> throw new IllegalArgumentException("No codec for " + event);
     };
   }
@@ -103,6 +104,7 @@ class SchemaHistoryTest {
       case "ModelUpdate" -> ModelUpdate.getClassSchema();
       case "Prediction" -> Prediction.getClassSchema();
       case "DeadLetter" -> DeadLetter.getClassSchema();
+      case "EvalResult" -> EvalResult.getClassSchema();
       default -> throw new IllegalArgumentException("No current schema for " + event);
     };
   }
