@@ -10,9 +10,7 @@ import dev.streamcl.learner.kvb.KeyValueBottleneck;
 import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.onnx.ComputeDevice;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -109,32 +107,17 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
     return settings.keyInitTopic() != null && settings.keyInitTopic().equals(batch.topic);
   }
 
-  /** All batches of a list state joined into one, or null when it is empty. */
-  private static FeatureBatch joined(ListState<FeatureBatch> batches) throws Exception {
-    List<FeatureBatch> parts = new ArrayList<>();
-    batches.get().forEach(parts::add);
-    return parts.isEmpty() ? null : FeatureBatch.concat(parts);
-  }
-
-  private static int count(ListState<FeatureBatch> batches) throws Exception {
-    int n = 0;
-    for (FeatureBatch batch : batches.get()) {
-      n += batch.size();
-    }
-    return n;
-  }
-
   private void freezeKeysWhenEnoughSamples(boolean inputEnded) throws Exception {
     ListState<FeatureBatch> candidates = settings.keyInitTopic() == null ? waiting : keyInitSamples;
-    if (settings.keyInitTopic() != null && inputEnded && count(keyInitSamples) == 0) {
+    if (settings.keyInitTopic() != null && inputEnded && FixedMinibatches.count(keyInitSamples) == 0) {
       candidates = waiting; // No key-init topic data arrived: fall back to the stream itself.
     }
     int wanted = settings.config().keyInitSamples();
-    int available = count(candidates);
+    int available = FixedMinibatches.count(candidates);
     if (available == 0 || (available < wanted && !inputEnded)) {
       return;
     }
-    FeatureBatch source = joined(candidates);
+    FeatureBatch source = FixedMinibatches.joined(candidates);
     FeatureBatch fitOn = source.slice(0, Math.min(wanted, source.size()));
     EmaKMeans kMeans = new EmaKMeans(settings.config(), fitOn.dim);
     for (int from = 0; from < fitOn.size(); from += KMEANS_CHUNK) {
@@ -147,30 +130,18 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
 
   private void trainMinibatches(Context ctx, Collector<Prediction> out, boolean inputEnded) throws Exception {
     KeyValueBottleneck state = bottleneck.value();
-    int n = settings.trainBatch();
-    if (state == null || (count(waiting) < n && !inputEnded)) {
-      return;
-    }
-    FeatureBatch pending = joined(waiting);
-    if (pending == null) {
+    if (state == null) {
       return;
     }
     PublishProgress published = progress.value();
     KeyValueBottleneckKernel kernel = kernelFor(ctx.getCurrentKey(), state);
-    int from = 0;
-    while (pending.size() - from >= n || (inputEnded && from < pending.size())) {
-      FeatureBatch minibatch = pending.slice(from, Math.min(from + n, pending.size()));
-      from += minibatch.size();
+    FixedMinibatches.drain(waiting, settings.trainBatch(), inputEnded, minibatch -> {
       Predictions predictions = kernel.trainStep(state, minibatch.features, minibatch.size(), minibatch.labels);
-      for (int i = 0; i < minibatch.size(); i++) {
-        out.collect(PredictionEvents.of(minibatch, i, predictions, KeyValueBottleneckModel.LEARNER, published.version));
-        published.tookIn(minibatch, i);
-      }
+      PredictionEvents.emitAndCount(out, minibatch, predictions, KeyValueBottleneckModel.LEARNER, published);
       if (published.labelledSincePublish >= publishEvery) {
         publish(ctx, state, published);
       }
-    }
-    waiting.update(from == pending.size() ? List.of() : List.of(pending.slice(from, pending.size())));
+    });
     bottleneck.update(state);
     progress.update(published);
   }

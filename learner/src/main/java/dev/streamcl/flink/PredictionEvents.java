@@ -4,10 +4,20 @@ import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.learner.Predictions;
 import java.time.Instant;
+import org.apache.flink.util.Collector;
 
 /** Prequential predictions of the learner job, one per sample of a batch. */
 final class PredictionEvents {
   private PredictionEvents() {}
+
+  /** Emits the prediction of every sample of a minibatch, then records that the samples were taken in. */
+  static void emitAndCount(Collector<Prediction> out, FeatureBatch minibatch, Predictions predictions, String learner,
+      PublishProgress published) {
+    for (int i = 0; i < minibatch.size(); i++) {
+      out.collect(of(minibatch, i, predictions, learner, published.version));
+      published.tookIn(minibatch, i);
+    }
+  }
 
   static Prediction of(FeatureBatch batch, int i, Predictions predictions, String learner, long version) {
     return Prediction.newBuilder()

@@ -14,7 +14,6 @@ import dev.streamcl.learner.replay.ReplayMemory;
 import dev.streamcl.learner.replay.SoftmaxHead;
 import dev.streamcl.onnx.ComputeDevice;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,30 +91,14 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
   }
 
   private void trainMinibatches(Context ctx, Collector<Prediction> out, boolean inputEnded) throws Exception {
-    List<FeatureBatch> parts = new ArrayList<>();
-    waiting.get().forEach(parts::add);
-    int available = parts.stream().mapToInt(FeatureBatch::size).sum();
-    int n = settings.minibatch();
-    if (available == 0 || (available < n && !inputEnded)) {
-      return;
-    }
-    FeatureBatch pending = FeatureBatch.concat(parts);
     ExperienceReplay learner = learnerFor(ctx.getCurrentKey());
     PublishProgress published = progress.value();
-    int from = 0;
-    while (pending.size() - from >= n || (inputEnded && from < pending.size())) {
-      FeatureBatch minibatch = pending.slice(from, Math.min(from + n, pending.size()));
-      from += minibatch.size();
-      Predictions predictions = testThenTrain(learner, minibatch);
-      for (int i = 0; i < minibatch.size(); i++) {
-        out.collect(PredictionEvents.of(minibatch, i, predictions, settings.learner(), published.version));
-        published.tookIn(minibatch, i);
-      }
+    FixedMinibatches.drain(waiting, settings.minibatch(), inputEnded, minibatch -> {
+      PredictionEvents.emitAndCount(out, minibatch, testThenTrain(learner, minibatch), settings.learner(), published);
       if (published.labelledSincePublish >= publishEvery) {
         publish(ctx, published);
       }
-    }
-    waiting.update(from == pending.size() ? List.of() : List.of(pending.slice(from, pending.size())));
+    });
     head.update(learner.head());
     memory.update(learner.memory());
     progress.update(published);
