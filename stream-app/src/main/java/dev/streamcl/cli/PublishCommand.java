@@ -1,7 +1,8 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.scenario.ScenarioPublisher;
-import dev.streamcl.scenario.SplitFashionMnist;
+import dev.streamcl.scenario.Scenario;
+import dev.streamcl.scenario.Scenarios;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Parameters;
 final class PublishCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
-  @Parameters(index = "0", description = "Scenario: " + SplitFashionMnist.NAME)
+  @Parameters(index = "0", description = "Scenario: split-fmnist (class-incremental), permuted-fmnist "
+      + "(domain-incremental), blurry-fmnist (task-free, gradual boundaries)")
   String scenario;
 
   @Mixin ScenarioOptions scenarioOptions;
@@ -28,17 +30,17 @@ final class PublishCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!SplitFashionMnist.NAME.equals(scenario)) {
-      throw new UserError("Unknown scenario '" + scenario + "'; known: " + SplitFashionMnist.NAME);
+    if (!Scenarios.names().contains(scenario)) {
+      throw new UserError("Unknown scenario '" + scenario + "'; known: " + String.join(", ", Scenarios.names()));
     }
     ScenarioPublisher publisher = new ScenarioPublisher(kafka.clients(), kafka.topics(), scenarioOptions.partitions,
         ScenarioPublisher.DEFAULT_COMMIT_EVERY, !noProgress);
-    SplitFashionMnist scenario = scenarioOptions.splitFashionMnist();
-    ScenarioPublisher.Report report = publisher.publish(scenario, scenarioOptions.streamId);
+    Scenario chosen = scenarioOptions.scenario(scenario);
+    ScenarioPublisher.Report report = publisher.publish(chosen, scenarioOptions.streamId);
     print(report.training());
     print(report.test());
     if (keyInitSamples > 0) {
-      print(publisher.publishKeyInit(scenario, scenarioOptions.streamId, keyInitSamples));
+      print(publisher.publishKeyInit(chosen, scenarioOptions.streamId, keyInitSamples));
     }
     return 0;
   }

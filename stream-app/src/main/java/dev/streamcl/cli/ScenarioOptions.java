@@ -1,7 +1,8 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.scenario.FashionMnist;
-import dev.streamcl.scenario.SplitFashionMnist;
+import dev.streamcl.scenario.Scenario;
+import dev.streamcl.scenario.Scenarios;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -22,7 +23,8 @@ public final class ScenarioOptions {
   @Option(names = "--partitions", defaultValue = "2", description = "Partitions of topics created here (default: ${DEFAULT-VALUE}).")
   int partitions;
 
-  public SplitFashionMnist splitFashionMnist() {
-    return new SplitFashionMnist(new FashionMnist(dataDir), seed, samplesPerTask);
+  /** The named scenario (see {@link Scenarios#names()}) over the Fashion-MNIST files. */
+  public Scenario scenario(String name) {
+    return Scenarios.create(name, new FashionMnist(dataDir), seed, samplesPerTask);
   }
 }

@@ -23,6 +23,11 @@ public interface Scenario {
 
   long testSize();
 
-  /** Test sample {@code sequence} (0-based); the test set does not depend on the seed. */
+  /** Test sample {@code sequence} (0-based). */
   Sample testSample(String streamId, long sequence);
+
+  /** Whether the test set changes with the seed (then a published test topic is checked against it too). */
+  default boolean testSetDependsOnSeed() {
+    return false;
+  }
 }

@@ -68,7 +68,7 @@ public final class ScenarioPublisher {
     try (Target training = open(scenario, topics.samples().name(), streamId, Map.of(), scenario.trainingSize(),
             seq -> scenario.trainingSample(streamId, seq), true);
         Target test = open(scenario, topics.test(scenario.name()).name(), testKey, TEST_TOPIC_CONFIGS,
-            scenario.testSize(), seq -> scenario.testSample(testKey, seq), false)) {
+            scenario.testSize(), seq -> scenario.testSample(testKey, seq), scenario.testSetDependsOnSeed())) {
       // Both checked before either is written: a mismatch must leave the topics untouched.
       return new Report(training.writeRemaining(), test.writeRemaining());
     }

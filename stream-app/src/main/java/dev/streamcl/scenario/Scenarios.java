@@ -1,0 +1,40 @@
+package dev.streamcl.scenario;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The scenarios by name, each built with its default settings from a dataset, a seed and a cap per task. */
+public final class Scenarios {
+  @FunctionalInterface
+  private interface Factory {
+    Scenario create(FashionMnist data, long seed, int samplesPerTask);
+  }
+
+  private static final Map<String, Factory> FACTORIES = new LinkedHashMap<>();
+
+  static {
+    FACTORIES.put(SplitFashionMnist.NAME, SplitFashionMnist::new);
+    FACTORIES.put(PermutedFashionMnist.NAME, PermutedFashionMnist::new);
+    FACTORIES.put(BlurryTaskFreeFashionMnist.NAME, BlurryTaskFreeFashionMnist::new);
+  }
+
+  private Scenarios() {}
+
+  /**
+   * @param samplesPerTask keep at most this many samples per task; 0 keeps all
+   * @throws IllegalArgumentException for an unknown name; the message lists the known ones
+   */
+  public static Scenario create(String name, FashionMnist data, long seed, int samplesPerTask) {
+    Factory factory = FACTORIES.get(name);
+    if (factory == null) {
+      throw new IllegalArgumentException("Unknown scenario '" + name + "'; known: " + String.join(", ", names()));
+    }
+    return factory.create(data, seed, samplesPerTask);
+  }
+
+  /** The known names, in a fixed order. */
+  public static List<String> names() {
+    return List.copyOf(FACTORIES.keySet());
+  }
+}
