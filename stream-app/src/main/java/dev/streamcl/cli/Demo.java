@@ -12,6 +12,7 @@ import dev.streamcl.flink.LearnerJob;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
+import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.ops.EmbeddedKafkaBroker;
 import dev.streamcl.ops.KafkaTopics;

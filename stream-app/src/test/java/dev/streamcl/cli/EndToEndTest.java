@@ -15,6 +15,7 @@ import dev.streamcl.flink.ReplaySettings;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
+import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;

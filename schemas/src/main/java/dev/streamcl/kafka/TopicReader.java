@@ -1,6 +1,5 @@
-package dev.streamcl.cli;
+package dev.streamcl.kafka;
 
-import dev.streamcl.kafka.ClientConfigs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
