@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** The {@code streamcl} command line. */
 @Command(name = "streamcl", mixinStandardHelpOptions = true, version = "StreamCL 0.1.0",
     description = "Streaming continual learning on Kafka, Flink and ONNX Runtime.",
-    subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, LearnCommand.class, ServeCommand.class})
+    subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, LearnCommand.class, ServeCommand.class,
+        EvaluateCommand.class})
 public final class StreamCl {
   private StreamCl() {}
 

@@ -1,0 +1,49 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.evaluation.Evaluator;
+import dev.streamcl.events.EvalResult;
+import dev.streamcl.flink.LearnerJobConfig;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Replays a scenario's test topic from offset 0 through published model versions and writes "
+        + "per-task accuracy to <prefix>.eval.")
+final class EvaluateCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+  @Mixin EncoderOptions encoding;
+
+  @Parameters(index = "0", description = "Scenario whose test topic to replay, e.g. split-fmnist")
+  String scenario;
+
+  @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
+  String streamId;
+
+  @Option(names = "--every", defaultValue = "10", description = "Evaluate every K-th version and the newest (default: ${DEFAULT-VALUE}).")
+  int every;
+
+  @Option(names = "--label-limit", defaultValue = "" + LearnerJobConfig.DEFAULT_LABEL_LIMIT,
+      description = "Number of classes (default: ${DEFAULT-VALUE}).")
+  int labelLimit;
+
+  @Override
+  public Integer call() throws Exception {
+    List<EvalResult> results = new Evaluator(kafka.clients(), kafka.topics(), scenario, encoding.encoderSpec(),
+        labelLimit).evaluate(streamId, every);
+    for (String learner : new TreeSet<>(results.stream().map(EvalResult::getLearner).toList())) {
+      System.out.println(learner);
+      Evaluator.byVersion(results, learner).forEach((version, tasks) -> {
+        StringBuilder row = new StringBuilder(String.format("  v%-5d", version));
+        tasks.forEach((task, accuracy) -> row.append(String.format("  task %d %6.2f%%", task + 1, 100 * accuracy)));
+        System.out.println(row);
+      });
+    }
+    System.out.println("Wrote " + results.size() + " results to " + kafka.topics().eval().name());
+    return 0;
+  }
+}

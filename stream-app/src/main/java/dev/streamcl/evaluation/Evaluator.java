@@ -1,0 +1,178 @@
+package dev.streamcl.evaluation;
+
+import dev.streamcl.encoder.Encoder;
+import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.events.EvalResult;
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.Sample;
+import dev.streamcl.ingest.InvalidSampleException;
+import dev.streamcl.ingest.SampleInputs;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.TopicReader;
+import dev.streamcl.kafka.Topics;
+import dev.streamcl.learner.Predictions;
+import dev.streamcl.learner.ServableModel;
+import dev.streamcl.learner.ServableModels;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Replays a scenario's test topic from offset 0 through published model versions (every K-th
+ * version of each learner and its newest) and writes per-task accuracy as {@link EvalResult}s. The
+ * test set is encoded once; every version is evaluated through the same servable models serving uses.
+ */
+public final class Evaluator {
+  private static final int BATCH = 256;
+
+  private final ClientConfigs clients;
+  private final Topics topics;
+  private final String scenario;
+  private final EncoderSpec encoderSpec;
+  private final int labelLimit;
+
+  public Evaluator(ClientConfigs clients, Topics topics, String scenario, EncoderSpec encoderSpec, int labelLimit) {
+    this.clients = clients;
+    this.topics = topics;
+    this.scenario = scenario;
+    this.encoderSpec = encoderSpec;
+    this.labelLimit = labelLimit;
+  }
+
+  /** Evaluates the stream's learners, writes the results to the eval topic and returns them. */
+  public List<EvalResult> evaluate(String streamId, int everyVersions) throws Exception {
+    TestSet test = encodedTestSet();
+    List<EvalResult> results = new ArrayList<>();
+    for (Map.Entry<String, List<ModelUpdate>> learner : updatesByLearner(streamId).entrySet()) {
+      List<ModelUpdate> versions = WholeModels.rebuild(learner.getValue());
+      for (int i = 0; i < versions.size(); i++) {
+        ModelUpdate whole = versions.get(i);
+        if (whole.getModelVersion() % everyVersions == 0 || i == versions.size() - 1) {
+          results.addAll(evaluate(whole, test));
+        }
+      }
+    }
+    publish(results);
+    return results;
+  }
+
+  private record TestSet(float[] features, int[] labels, int[] tasks, int dim, String encoderSha) {
+    int size() {
+      return labels.length;
+    }
+  }
+
+  private TestSet encodedTestSet() throws Exception {
+    EventCodec<Sample> codec = EventCodec.samples();
+    List<Sample> samples = new ArrayList<>();
+    try (TopicReader reader = new TopicReader(clients, topics.test(scenario).name())) {
+      reader.readAll().forEach(record -> samples.add(codec.decode(record.value())));
+    }
+    try (Encoder encoder = encoderSpec.open()) {
+      SampleInputs inputs = new SampleInputs(encoder.inputShape(), labelLimit);
+      int dim = encoder.identity().getOutputDim();
+      float[] features = new float[samples.size() * dim];
+      int[] labels = new int[samples.size()];
+      int[] tasks = new int[samples.size()];
+      for (int from = 0; from < samples.size(); from += BATCH) {
+        int n = Math.min(BATCH, samples.size() - from);
+        float[] input = new float[n * inputs.inputSize()];
+        for (int i = 0; i < n; i++) {
+          Sample sample = samples.get(from + i);
+          copy(inputs, sample, input, i * inputs.inputSize());
+          labels[from + i] = sample.getLabel();
+          tasks[from + i] = sample.getTaskId() == null ? 0 : sample.getTaskId();
+        }
+        System.arraycopy(encoder.encode(input, n), 0, features, from * dim, n * dim);
+      }
+      return new TestSet(features, labels, tasks, dim, encoder.identity().getSha256());
+    }
+  }
+
+  private static void copy(SampleInputs inputs, Sample sample, float[] target, int offset) {
+    try {
+      inputs.copyInput(sample, target, offset);
+    } catch (InvalidSampleException e) {
+      throw new IllegalStateException("Test sample " + sample.getSequence() + " is unusable: " + e.getMessage(), e);
+    }
+  }
+
+  private Map<String, List<ModelUpdate>> updatesByLearner(String streamId) {
+    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+    Map<String, List<ModelUpdate>> byLearner = new TreeMap<>();
+    try (TopicReader reader = new TopicReader(clients, topics.modelUpdates().name())) {
+      for (ConsumerRecord<String, byte[]> record : reader.readAll()) {
+        ModelUpdate update = codec.decode(record.value());
+        if (update.getStreamId().equals(streamId)) {
+          byLearner.computeIfAbsent(update.getLearner(), l -> new ArrayList<>()).add(update);
+        }
+      }
+    }
+    return byLearner;
+  }
+
+  private List<EvalResult> evaluate(ModelUpdate whole, TestSet test) {
+    if (!whole.getEncoderIdentity().getSha256().equals(test.encoderSha())) {
+      throw new IllegalStateException(whole.getLearner() + " v" + whole.getModelVersion() + " was trained on encoder "
+          + whole.getEncoderIdentity().getName() + ": evaluate with the learner job's --encoder");
+    }
+    Map<Integer, long[]> perTask = new TreeMap<>();
+    try (ServableModel model = ServableModels.fromSnapshot(whole, encoderSpec.device())) {
+      for (int from = 0; from < test.size(); from += BATCH) {
+        int n = Math.min(BATCH, test.size() - from);
+        float[] x = new float[n * test.dim()];
+        System.arraycopy(test.features(), from * test.dim(), x, 0, n * test.dim());
+        Predictions predictions = model.predict(x, n);
+        for (int i = 0; i < n; i++) {
+          long[] counts = perTask.computeIfAbsent(test.tasks()[from + i], t -> new long[2]);
+          counts[0] += predictions.hasPrediction(i) && predictions.predictedLabel(i) == test.labels()[from + i] ? 1 : 0;
+          counts[1]++;
+        }
+      }
+    }
+    List<EvalResult> results = new ArrayList<>();
+    long correct = 0;
+    for (Map.Entry<Integer, long[]> task : perTask.entrySet()) {
+      results.add(result(whole, task.getKey(), task.getValue()[0], task.getValue()[1]));
+      correct += task.getValue()[0];
+    }
+    results.add(result(whole, null, correct, test.size()));
+    return results;
+  }
+
+  private EvalResult result(ModelUpdate whole, Integer task, long correct, long count) {
+    return EvalResult.newBuilder().setStreamId(whole.getStreamId()).setLearner(whole.getLearner())
+        .setModelVersion(whole.getModelVersion()).setScenario(scenario).setTestTopic(topics.test(scenario).name())
+        .setTrainedThroughTask(null).setTaskId(task).setCorrect(correct).setCount(count)
+        .setAccuracy(count == 0 ? 0 : (double) correct / count).setSamplesSeen(whole.getSamplesSeen())
+        .setCreatedAt(whole.getCreatedAt()).build();
+  }
+
+  private void publish(List<EvalResult> results) {
+    EventCodec<EvalResult> codec = EventCodec.evalResults();
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer(null))) {
+      for (EvalResult result : results) {
+        producer.send(new ProducerRecord<>(topics.eval().name(), Topics.modelKey(result.getStreamId(),
+            result.getLearner()), codec.encode(result)));
+      }
+    }
+  }
+
+  /** Results of one learner, by version then task, for reports. */
+  public static Map<Long, Map<Integer, Double>> byVersion(List<EvalResult> results, String learner) {
+    Map<Long, Map<Integer, Double>> table = new TreeMap<>();
+    for (EvalResult r : results) {
+      if (r.getLearner().equals(learner) && r.getTaskId() != null) {
+        table.computeIfAbsent(r.getModelVersion(), v -> new LinkedHashMap<>()).put(r.getTaskId(), r.getAccuracy());
+      }
+    }
+    return table;
+  }
+}
