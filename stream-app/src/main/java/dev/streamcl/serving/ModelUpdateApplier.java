@@ -76,19 +76,19 @@ final class ModelUpdateApplier {
     }
     String prefix = Topics.modelKey(update.getStreamId(), update.getLearner()) + "#" + update.getModelVersion() + "#";
     chunks.put(prefix + String.format("%06d", update.getChunkIndex()), codec.encode(update));
-    List<ModelUpdate> parts = new ArrayList<>();
-    List<String> keys = new ArrayList<>();
+    List<KeyValue<String, byte[]>> stored = new ArrayList<>();
     try (KeyValueIterator<String, byte[]> it = chunks.prefixScan(prefix, new StringSerializer())) {
-      while (it.hasNext()) {
-        KeyValue<String, byte[]> kv = it.next();
-        keys.add(kv.key);
-        parts.add(codec.decode(kv.value));
-      }
+      it.forEachRemaining(stored::add);
     }
-    if (parts.size() < update.getChunkCount()) {
+    // Decode only once the set is complete: a snapshot of n chunks costs n decodes, not n².
+    if (stored.size() < update.getChunkCount()) {
       return Optional.empty();
     }
-    keys.forEach(chunks::delete);
+    List<ModelUpdate> parts = new ArrayList<>();
+    for (KeyValue<String, byte[]> chunk : stored) {
+      parts.add(codec.decode(chunk.value));
+      chunks.delete(chunk.key);
+    }
     return Optional.of(ModelUpdateChunks.assemble(parts));
   }
 
