@@ -1,8 +1,6 @@
 package dev.streamcl.scenario;
 
-import dev.streamcl.events.RawImage;
 import dev.streamcl.events.Sample;
-import java.nio.ByteBuffer;
 import java.util.Random;
 
 /**
@@ -63,7 +61,7 @@ public final class PermutedFashionMnist implements Scenario {
     for (int t = 0; t < tasks; t++) {
       permutations[t] = permutationOf(seed, t);
       int[] indices = identity(train.size());
-      fisherYates(indices, order);
+      ScenarioSamples.fisherYates(indices, order);
       trainOrders[t] = java.util.Arrays.copyOf(indices, trainPerTask);
     }
   }
@@ -72,7 +70,7 @@ public final class PermutedFashionMnist implements Scenario {
   public static int[] permutationOf(long seed, int task) {
     int[] permutation = identity(FashionMnist.PIXELS);
     if (task > 0) {
-      fisherYates(permutation, new Random(seed + task));
+      ScenarioSamples.fisherYates(permutation, new Random(seed + task));
     }
     return permutation;
   }
@@ -135,14 +133,7 @@ public final class PermutedFashionMnist implements Scenario {
     for (int i = 0; i < pixels.length; i++) {
       pixels[i] = original[permutation[i]];
     }
-    return Sample.newBuilder()
-        .setStreamId(streamId)
-        .setSequence(sequence)
-        .setEventTime(SplitFashionMnist.BASE_EVENT_TIME.plusMillis(sequence))
-        .setTaskId(task)
-        .setLabel(split.labels()[index])
-        .setInput(new RawImage(FashionMnist.ROWS, FashionMnist.COLUMNS, 1, ByteBuffer.wrap(pixels)))
-        .build();
+    return ScenarioSamples.image(streamId, sequence, task, split.labels()[index], pixels);
   }
 
   private static void checkIndex(long sequence, long size) {
@@ -159,15 +150,6 @@ public final class PermutedFashionMnist implements Scenario {
     return values;
   }
 
-  /** Durstenfeld's in-place Fisher–Yates, as in {@link SplitFashionMnist}. */
-  private static void fisherYates(int[] values, Random random) {
-    for (int i = values.length - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int swap = values[i];
-      values[i] = values[j];
-      values[j] = swap;
-    }
-  }
 
   private static int capOr(int cap, int all) {
     return cap == 0 ? all : Math.min(cap, all);

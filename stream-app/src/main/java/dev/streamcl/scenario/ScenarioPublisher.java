@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Random;
 import java.util.function.LongFunction;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -80,25 +81,17 @@ public final class ScenarioPublisher {
    * using any label. Resumes and refuses a different seed like {@link #publish}.
    */
   public Counts publishKeyInit(Scenario scenario, String streamId, int count) {
-    long[] positions = keyInitPositions(scenario, count);
+    int[] positions = keyInitPositions(scenario, count);
     try (Target keyInit = open(scenario, topics.keyInit().name(), streamId, Map.of(), positions.length,
         seq -> unlabelled(scenario.trainingSample(streamId, positions[(int) seq]), seq), true)) {
       return keyInit.writeRemaining();
     }
   }
 
-  private static long[] keyInitPositions(Scenario scenario, int count) {
-    long[] positions = new long[(int) scenario.trainingSize()];
-    for (int i = 0; i < positions.length; i++) {
-      positions[i] = i;
-    }
-    Random random = new Random(scenario.seed() ^ 0x6b6579L); // "key": not the training order's own draw
-    for (int i = positions.length - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      long swap = positions[i];
-      positions[i] = positions[j];
-      positions[j] = swap;
-    }
+  private static int[] keyInitPositions(Scenario scenario, int count) {
+    int[] positions = IntStream.range(0, Math.toIntExact(scenario.trainingSize())).toArray();
+    // "key": its own draw, not the training order's.
+    ScenarioSamples.fisherYates(positions, new Random(scenario.seed() ^ 0x6b6579L));
     return Arrays.copyOf(positions, Math.min(count, positions.length));
   }
 

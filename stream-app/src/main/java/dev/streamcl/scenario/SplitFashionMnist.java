@@ -1,8 +1,6 @@
 package dev.streamcl.scenario;
 
-import dev.streamcl.events.RawImage;
 import dev.streamcl.events.Sample;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Random;
@@ -60,7 +58,7 @@ public final class SplitFashionMnist implements Scenario {
    */
   public SplitFashionMnist iid() {
     int[] order = trainOrder.clone();
-    fisherYates(order, new Random(seed ^ 0x6a6f696eL)); // "join": its own draw, not the task order's
+    ScenarioSamples.fisherYates(order, new Random(seed ^ 0x6a6f696eL)); // "join": its own draw, not the task order's
     return new SplitFashionMnist(this, order, NAME + "-iid");
   }
 
@@ -103,17 +101,9 @@ public final class SplitFashionMnist implements Scenario {
     return sample(streamId, sequence, test, testOrder[Math.toIntExact(sequence)]);
   }
 
-  /** Copies the pixels: a consumer of the sample must not be able to change the dataset. */
   private static Sample sample(String streamId, long sequence, FashionMnist.Split split, int index) {
     int label = split.labels()[index];
-    return Sample.newBuilder()
-        .setStreamId(streamId)
-        .setSequence(sequence)
-        .setEventTime(BASE_EVENT_TIME.plusMillis(sequence))
-        .setTaskId(taskOf(label))
-        .setLabel(label)
-        .setInput(new RawImage(FashionMnist.ROWS, FashionMnist.COLUMNS, 1, ByteBuffer.wrap(split.images()[index].clone())))
-        .build();
+    return ScenarioSamples.image(streamId, sequence, taskOf(label), label, split.images()[index].clone());
   }
 
   /** Indices of task 0's samples shuffled, then task 1's, ... each cut to {@code cap}. */
@@ -121,7 +111,7 @@ public final class SplitFashionMnist implements Scenario {
     IntStream order = IntStream.empty();
     for (int task = 0; task < TASKS; task++) {
       int[] indices = indicesOfTask(labels, task);
-      fisherYates(indices, random);
+      ScenarioSamples.fisherYates(indices, random);
       order = IntStream.concat(order, Arrays.stream(indices).limit(capOr(cap, indices.length)));
     }
     return order.toArray();
@@ -139,15 +129,6 @@ public final class SplitFashionMnist implements Scenario {
     return IntStream.range(0, labels.length).filter(i -> taskOf(labels[i]) == task).toArray();
   }
 
-  /** Durstenfeld's in-place Fisher–Yates: uniform, and fixed by the Random's sequence. */
-  private static void fisherYates(int[] values, Random random) {
-    for (int i = values.length - 1; i > 0; i--) {
-      int j = random.nextInt(i + 1);
-      int swap = values[i];
-      values[i] = values[j];
-      values[j] = swap;
-    }
-  }
 
   private static int capOr(int cap, int all) {
     return cap == 0 ? all : cap;
