@@ -32,7 +32,18 @@ public final class KafkaLearnerJob {
    * @param bounded stop at the samples topic's end offsets as of job start (replays, demos, tests)
    */
   public static LearnerJob create(ClientConfigs clients, Topics topics, LearnerJobConfig config, boolean bounded) {
-    List<String> inputTopics = new ArrayList<>(List.of(topics.samples().name()));
+    return create(clients, topics.samples().name(), topics, config, bounded ? OffsetsInitializer.latest() : null);
+  }
+
+  /**
+   * Learns from {@code samplesTopic} (and the KVB key-init topic, if configured) from the earliest
+   * offsets up to {@code stopAt} (null: unbounded) and writes to the topics of {@code outputs}.
+   * Replays read the original samples topic and write under another prefix.
+   */
+  public static LearnerJob create(ClientConfigs clients, String samplesTopic, Topics outputs, LearnerJobConfig config,
+      OffsetsInitializer stopAt) {
+    Topics topics = outputs;
+    List<String> inputTopics = new ArrayList<>(List.of(samplesTopic));
     if (config.kvb().keyInitTopic() != null) {
       inputTopics.add(config.kvb().keyInitTopic());
     }
@@ -43,8 +54,8 @@ public final class KafkaLearnerJob {
         .setGroupId("streamcl-learner-" + topics.prefix())
         .setStartingOffsets(OffsetsInitializer.earliest())
         .setDeserializer(new RawRecordDeserializer());
-    if (bounded) {
-      source.setBounded(OffsetsInitializer.latest());
+    if (stopAt != null) {
+      source.setBounded(stopAt);
     }
     KafkaSource<RawRecord> kafkaSource = source.build();
     return new LearnerJob(config,

@@ -52,8 +52,11 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
     this.encoder = encoder;
   }
 
+  private transient LearnerBusyTime busyTime;
+
   @Override
   public void open(OpenContext openContext) {
+    busyTime = LearnerBusyTime.register(getRuntimeContext(), KeyValueBottleneckModel.LEARNER);
     bottleneck = getRuntimeContext().getState(
         new ValueStateDescriptor<>("bottleneck", TypeInformation.of(KeyValueBottleneck.class)));
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-samples", FeatureBatch.class));
@@ -64,6 +67,15 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+    long start = System.nanoTime();
+    try {
+      takeIn(batch, ctx, out);
+    } finally {
+      busyTime.record(start, batch.size());
+    }
+  }
+
+  private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     if (progress.value() == null) {
       progress.update(new PublishProgress());
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
@@ -86,13 +98,22 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
   /** End of input: freeze keys with what there is, learn what waits, publish what was learned. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+    long start = System.nanoTime();
+    try {
+      finishInput(ctx, out);
+    } finally {
+      busyTime.record(start, 0);
+    }
+  }
+
+  private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
     if (bottleneck.value() == null) {
       freezeKeysWhenEnoughSamples(true);
     }
     trainMinibatches(ctx, out, true);
     PublishProgress published = progress.value();
-    if (bottleneck.value() != null && published.hasUnpublished()) {
-      publish(ctx, bottleneck.value(), published);
+    if (bottleneck.value() != null) {
+      publishIfLearned(ctx, bottleneck.value(), published, PublishProgress.Trigger.INPUT_END);
       progress.update(published);
     }
   }
@@ -135,18 +156,27 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
     }
     PublishProgress published = progress.value();
     KeyValueBottleneckKernel kernel = kernelFor(ctx.getCurrentKey(), state);
-    FixedMinibatches.drain(waiting, settings.trainBatch(), inputEnded, minibatch -> {
-      Predictions predictions = kernel.trainStep(state, minibatch.features, minibatch.size(), minibatch.labels);
-      PredictionEvents.emitAndCount(out, minibatch, predictions, KeyValueBottleneckModel.LEARNER, published);
-      if (published.labelledSincePublish >= publishEvery) {
-        publish(ctx, state, published);
-      }
-    });
+    FixedMinibatches.drain(waiting, settings.trainBatch(), inputEnded, published,
+        () -> publishIfLearned(ctx, state, published, PublishProgress.Trigger.TASK_END), minibatch -> {
+          Predictions predictions = kernel.trainStep(state, minibatch.features, minibatch.size(), minibatch.labels);
+          PredictionEvents.emitAndCount(out, minibatch, predictions, KeyValueBottleneckModel.LEARNER, published);
+          if (published.labelledSincePublish >= publishEvery) {
+            publish(ctx, state, published, PublishProgress.Trigger.INTERVAL);
+          }
+        });
     bottleneck.update(state);
     progress.update(published);
   }
 
-  private void publish(Context ctx, KeyValueBottleneck state, PublishProgress published) {
+  private void publishIfLearned(Context ctx, KeyValueBottleneck state, PublishProgress published,
+      PublishProgress.Trigger trigger) {
+    if (published.hasUnpublished()) {
+      publish(ctx, state, published, trigger);
+    }
+  }
+
+  private void publish(Context ctx, KeyValueBottleneck state, PublishProgress published,
+      PublishProgress.Trigger trigger) {
     long version = published.nextVersion();
     boolean snapshot = version == 1 || published.deltasSinceSnapshot >= settings.snapshotEvery();
     ModelUpdate update = snapshot
@@ -156,7 +186,7 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
             published.sourceOffsets(), published.createdAt());
     published.deltasSinceSnapshot = snapshot ? 0 : published.deltasSinceSnapshot + 1;
     state.clearTouchedRows();
-    for (ModelUpdate chunk : ModelUpdateChunks.split(update, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+    for (ModelUpdate chunk : ModelUpdateChunks.split(published.annotate(update, trigger), ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
       ctx.output(OutputTags.MODEL_UPDATES, chunk);
     }
   }

@@ -11,6 +11,7 @@ import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -46,6 +47,11 @@ public final class LearnerJob {
   public static long samplesIn(JobExecutionResult result) {
     Long count = result.getAccumulatorResult(MicroBatchEncoder.ENCODED_ACCUMULATOR);
     return count == null ? 0 : count;
+  }
+
+  /** Samples per busy second of each learner operator, from a finished job's accumulators. */
+  public static Map<String, Double> samplesPerSecond(JobExecutionResult result) {
+    return LearnerBusyTime.samplesPerSecond(result);
   }
 
   /** Adds the job's operators to {@code env}; the caller executes it. */
@@ -98,7 +104,9 @@ public final class LearnerJob {
       updateStream = updateStream.union(learner.getSideOutput(OutputTags.MODEL_UPDATES));
     }
     predictionStream.sinkTo(predictions).name("predictions").uid("predictions-sink");
-    updateStream.sinkTo(modelUpdates).name("model-updates").uid("model-updates-sink");
+    updateStream.map(JobProperties.stamp(config), new AvroTypeInfo<>(ModelUpdate.class)).name("record-job-config")
+        .uid("record-job-config")
+        .sinkTo(modelUpdates).name("model-updates").uid("model-updates-sink");
     samples.getSideOutput(OutputTags.DEAD_LETTERS)
         .union(features.getSideOutput(OutputTags.DEAD_LETTERS))
         .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");

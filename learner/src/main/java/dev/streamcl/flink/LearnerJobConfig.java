@@ -27,9 +27,9 @@ public record LearnerJobConfig(
   public static final int DEFAULT_PUBLISH_EVERY = 1000;
   /** Labels lie in [0, 10): Fashion-MNIST's classes; KVB sizes its value rows by it. */
   public static final int DEFAULT_LABEL_LIMIT = 10;
-  /** Learners the job runs unless told otherwise. */
+  /** Learners the job runs unless told otherwise; finetune (no replay) is the lower bound they are judged against. */
   public static final List<String> ALL_LEARNERS = List.of(NearestClassMeanModel.LEARNER, KeyValueBottleneckModel.LEARNER,
-      "er", "fetril");
+      "er", "fetril", "finetune");
   /** Largest class count the key-value bottleneck accepts (its values hold one float per class). */
   static final int KVB_MAX_CLASSES = 1000;
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;

@@ -20,7 +20,7 @@ import org.apache.flink.util.Collector;
  * Nearest-class-mean learner for one stream (the key). Test-then-train: every sample of a batch is
  * predicted by the model of all samples before it (one ONNX kernel call per batch), the prediction
  * is emitted, then labelled samples are learned in order. A model snapshot is published every
- * {@code publishEvery} labelled samples and once more when the input ends.
+ * {@code publishEvery} labelled samples, before the first sample of a new task, and when the input ends.
  */
 public final class NearestClassMeanFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
 
@@ -38,8 +38,11 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     this.encoder = encoder;
   }
 
+  private transient LearnerBusyTime busyTime;
+
   @Override
   public void open(OpenContext openContext) {
+    busyTime = LearnerBusyTime.register(getRuntimeContext(), NearestClassMeanModel.LEARNER);
     model = getRuntimeContext().getState(new ValueStateDescriptor<>("class-means", TypeInformation.of(ClassMeanState.class)));
     progress = getRuntimeContext().getState(new ValueStateDescriptor<>("publish-progress", PublishProgress.class));
     kernel = new NearestClassMean(encoder.getOutputDim(), device);
@@ -47,6 +50,15 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+    long start = System.nanoTime();
+    try {
+      takeIn(batch, ctx, out);
+    } finally {
+      busyTime.record(start, batch.size());
+    }
+  }
+
+  private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     ClassMeanState state = model.value();
     PublishProgress published = progress.value();
     if (published == null) {
@@ -56,10 +68,13 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     }
     Predictions predictions = kernel.predictThenNormalize(state, batch.features, batch.size(), batch.labels);
     for (int i = 0; i < batch.size(); i++) {
+      if (published.opensNewTask(batch, i)) {
+        publishIfLearned(ctx, state, published, PublishProgress.Trigger.TASK_END);
+      }
       out.collect(PredictionEvents.of(batch, i, predictions, NearestClassMeanModel.LEARNER, published.version));
       learn(state, published, batch, i, predictions);
       if (published.labelledSincePublish >= publishEvery) {
-        publish(ctx, state, published);
+        publish(ctx, state, published, PublishProgress.Trigger.INTERVAL);
       }
     }
     model.update(state);
@@ -69,9 +84,18 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
   /** Fires when the input ends (the final watermark): publish whatever was learned since the last publish. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+    long start = System.nanoTime();
+    try {
+      finishInput(ctx, out);
+    } finally {
+      busyTime.record(start, 0);
+    }
+  }
+
+  private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
     PublishProgress published = progress.value();
-    if (published != null && published.hasUnpublished()) {
-      publish(ctx, model.value(), published);
+    if (published != null) {
+      publishIfLearned(ctx, model.value(), published, PublishProgress.Trigger.INPUT_END);
       progress.update(published);
     }
   }
@@ -93,11 +117,18 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     published.tookIn(batch, i);
   }
 
-  private void publish(Context ctx, ClassMeanState state, PublishProgress published) {
+  private void publishIfLearned(Context ctx, ClassMeanState state, PublishProgress published,
+      PublishProgress.Trigger trigger) {
+    if (published.hasUnpublished()) {
+      publish(ctx, state, published, trigger);
+    }
+  }
+
+  private void publish(Context ctx, ClassMeanState state, PublishProgress published, PublishProgress.Trigger trigger) {
     long version = published.nextVersion();
     ModelUpdate snapshot = NearestClassMeanModel.of(state, encoder).toSnapshot(ctx.getCurrentKey(), version,
         state.samplesSeen(), state.labelledSeen(), published.sourceOffsets(), published.createdAt());
-    for (ModelUpdate chunk : ModelUpdateChunks.split(snapshot, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+    for (ModelUpdate chunk : ModelUpdateChunks.split(published.annotate(snapshot, trigger), ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
       ctx.output(OutputTags.MODEL_UPDATES, chunk);
     }
   }

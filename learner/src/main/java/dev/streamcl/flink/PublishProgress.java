@@ -1,14 +1,35 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.SourceOffset;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /** Per stream and learner: the last published version and what has been learned since. */
 public class PublishProgress {
+  /** ModelUpdate property: the highest task id among the samples the version learned from. */
+  public static final String TRAINED_THROUGH_TASK = "trainedThroughTask";
+  /** ModelUpdate property: why the version was published, one of the {@link Trigger}s. */
+  public static final String TRIGGER = "trigger";
+
+  /** Why a version was published. */
+  public enum Trigger {
+    /** {@code publishEvery} labelled samples since the last version. */
+    INTERVAL,
+    /** A sample of a new (higher) task id arrived: the model trained through the previous task. */
+    TASK_END,
+    /** The input ended. */
+    INPUT_END;
+
+    public String property() {
+      return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+  }
+
   public long version;
   /** Every sample and every labelled sample taken in so far. */
   public long samplesSeen;
@@ -18,6 +39,8 @@ public class PublishProgress {
   /** Deltas published since the last full snapshot (learners that publish deltas). */
   public int deltasSinceSnapshot;
   public long newestEventTime;
+  /** Highest task id taken in so far, -1 while none carried one. */
+  public int highestTask = -1;
   public String topic;
   /** Source partition → offset of the newest sample learned from it. */
   public Map<Integer, Long> offsets = new HashMap<>();
@@ -37,6 +60,7 @@ public class PublishProgress {
     }
     samplesSincePublish++;
     samplesSeen++;
+    highestTask = Math.max(highestTask, batch.taskIds[i]);
     newestEventTime = Math.max(newestEventTime, batch.eventTimes[i]);
     offsets.merge(batch.partitions[i], batch.offsets[i], Math::max);
     topic = batch.topic;
@@ -53,6 +77,26 @@ public class PublishProgress {
   /** The newest learned event time, not the wall clock, so replays give identical bytes. */
   public Instant createdAt() {
     return Instant.ofEpochMilli(newestEventTime);
+  }
+
+  /**
+   * Whether row {@code i} of {@code batch} is the first sample of a task id higher than any taken in
+   * so far, after samples of an earlier task: the scenario's task boundary. Learners publish there so
+   * evaluation gets the model trained through each task; they never read task ids otherwise.
+   */
+  public boolean opensNewTask(FeatureBatch batch, int i) {
+    return highestTask >= 0 && batch.taskIds[i] > highestTask;
+  }
+
+  /** Adds what an evaluator needs to place the version in the accuracy matrix. */
+  public ModelUpdate annotate(ModelUpdate update, Trigger trigger) {
+    Map<String, String> properties = new TreeMap<>(update.getProperties());
+    properties.put(TRIGGER, trigger.property());
+    if (highestTask >= 0) {
+      properties.put(TRAINED_THROUGH_TASK, Integer.toString(highestTask));
+    }
+    update.setProperties(properties);
+    return update;
   }
 
   public List<SourceOffset> sourceOffsets() {

@@ -52,8 +52,11 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
     this.encoder = encoder;
   }
 
+  private transient LearnerBusyTime busyTime;
+
   @Override
   public void open(OpenContext openContext) {
+    busyTime = LearnerBusyTime.register(getRuntimeContext(), settings.learner());
     head = getRuntimeContext().getState(new ValueStateDescriptor<>("head", TypeInformation.of(SoftmaxHead.class)));
     memory = getRuntimeContext().getState(new ValueStateDescriptor<>("replay-memory", TypeInformation.of(ReplayMemory.class)));
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-samples", FeatureBatch.class));
@@ -63,6 +66,15 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+    long start = System.nanoTime();
+    try {
+      takeIn(batch, ctx, out);
+    } finally {
+      busyTime.record(start, batch.size());
+    }
+  }
+
+  private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     if (progress.value() == null) {
       progress.update(new PublishProgress());
       head.update(new SoftmaxHead(batch.dim));
@@ -76,10 +88,19 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
   /** End of input: learn the last partial minibatch and publish what was learned since the last version. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+    long start = System.nanoTime();
+    try {
+      finishInput(ctx, out);
+    } finally {
+      busyTime.record(start, 0);
+    }
+  }
+
+  private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
     trainMinibatches(ctx, out, true);
     PublishProgress published = progress.value();
-    if (published != null && published.hasUnpublished()) {
-      publish(ctx, published);
+    if (published != null) {
+      publishIfLearned(ctx, published, PublishProgress.Trigger.INPUT_END);
       progress.update(published);
     }
   }
@@ -93,12 +114,13 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
   private void trainMinibatches(Context ctx, Collector<Prediction> out, boolean inputEnded) throws Exception {
     ExperienceReplay learner = learnerFor(ctx.getCurrentKey());
     PublishProgress published = progress.value();
-    FixedMinibatches.drain(waiting, settings.minibatch(), inputEnded, minibatch -> {
-      PredictionEvents.emitAndCount(out, minibatch, testThenTrain(learner, minibatch), settings.learner(), published);
-      if (published.labelledSincePublish >= publishEvery) {
-        publish(ctx, published);
-      }
-    });
+    FixedMinibatches.drain(waiting, settings.minibatch(), inputEnded, published,
+        () -> publishIfLearned(ctx, published, PublishProgress.Trigger.TASK_END), minibatch -> {
+          PredictionEvents.emitAndCount(out, minibatch, testThenTrain(learner, minibatch), settings.learner(), published);
+          if (published.labelledSincePublish >= publishEvery) {
+            publish(ctx, published, PublishProgress.Trigger.INTERVAL);
+          }
+        });
     head.update(learner.head());
     memory.update(learner.memory());
     progress.update(published);
@@ -123,7 +145,14 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
     return predictions;
   }
 
-  private void publish(Context ctx, PublishProgress published) throws Exception {
+  private void publishIfLearned(Context ctx, PublishProgress published, PublishProgress.Trigger trigger)
+      throws Exception {
+    if (published.hasUnpublished()) {
+      publish(ctx, published, trigger);
+    }
+  }
+
+  private void publish(Context ctx, PublishProgress published, PublishProgress.Trigger trigger) throws Exception {
     long version = published.nextVersion();
     SoftmaxHead current = learnerFor(ctx.getCurrentKey()).head();
     ModelUpdate snapshot = ModelUpdate.newBuilder()
@@ -139,7 +168,7 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
             "capacity", Integer.toString(settings.config().capacity())))
         .setPortableModel(ByteBuffer.wrap(PortableHead.forSoftmaxHead(current)))
         .build();
-    for (ModelUpdate chunk : ModelUpdateChunks.split(snapshot, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+    for (ModelUpdate chunk : ModelUpdateChunks.split(published.annotate(snapshot, trigger), ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
       ctx.output(OutputTags.MODEL_UPDATES, chunk);
     }
   }

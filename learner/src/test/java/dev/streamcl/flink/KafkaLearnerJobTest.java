@@ -51,6 +51,8 @@ class KafkaLearnerJobTest {
   private static Topics topics;
   private static ClientConfigs clients;
   private static final Map<String, Map<Integer, double[]>> expectedSums = new HashMap<>();
+  /** Task id of every valid sample, per stream, in order. */
+  private static final Map<String, List<Integer>> validTasks = new HashMap<>();
   private static final Map<String, Integer> validPerStream = new HashMap<>();
   private static final Map<DeadLetterReason, Integer> injected = new EnumMap<>(DeadLetterReason.class);
 
@@ -109,7 +111,7 @@ class KafkaLearnerJobTest {
         }
       }
       int valid = validPerStream.get(stream);
-      int expectedVersions = (valid + PUBLISH_EVERY - 1) / PUBLISH_EVERY;
+      int expectedVersions = expectedVersions(validTasks.get(stream));
       List<Long> gapless = new ArrayList<>();
       for (long v = 1; v <= expectedVersions; v++) {
         gapless.add(v);
@@ -164,6 +166,7 @@ class KafkaLearnerJobTest {
               value = codec.encode(TestSamples.image(stream, seq, label, pixels));
               addToReference(sums, label, TestSamples.normalisedFeature(pixels));
               validPerStream.merge(stream, 1, Integer::sum);
+              validTasks.computeIfAbsent(stream, s -> new ArrayList<>()).add(label / 2);
             }
           }
           producer.send(new ProducerRecord<>(topics.samples().name(), partition, stream, value));
@@ -172,6 +175,25 @@ class KafkaLearnerJobTest {
       }
       producer.flush();
     }
+  }
+
+  /** The documented rule: a version every PUBLISH_EVERY labelled samples, before a higher task id, and at the end. */
+  private static int expectedVersions(List<Integer> tasks) {
+    int versions = 0;
+    int sincePublish = 0;
+    int highest = -1;
+    for (int task : tasks) {
+      if (highest >= 0 && task > highest && sincePublish > 0) {
+        versions++;
+        sincePublish = 0;
+      }
+      highest = Math.max(highest, task);
+      if (++sincePublish == PUBLISH_EVERY) {
+        versions++;
+        sincePublish = 0;
+      }
+    }
+    return versions + (sincePublish > 0 ? 1 : 0);
   }
 
   private static byte[] bad(DeadLetterReason reason, byte[] value) {

@@ -148,8 +148,10 @@ class KeyValueBottleneckJobTest {
       for (int seq = 0; seq < SAMPLES; seq++) {
         byte[] pixels = TestSamples.pixels(seq % 4, random);
         images.add(pixels);
+        Sample sample = TestSamples.image(STREAM, seq, seq % 4, pixels);
+        sample.setTaskId(null); // no task boundaries: versions come from the publish interval alone
         producer.send(new ProducerRecord<>(topics.samples().name(), StreamPartitioning.partitionFor(STREAM, 2), STREAM,
-            codec.encode(TestSamples.image(STREAM, seq, seq % 4, pixels))));
+            codec.encode(sample)));
       }
     }
     return images;

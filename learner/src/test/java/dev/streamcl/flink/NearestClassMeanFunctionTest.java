@@ -97,7 +97,7 @@ class NearestClassMeanFunctionTest {
   @Test
   void snapshotAfterEveryNLabelledSamplesAndAFinalOneAtEndOfInput() throws Exception {
     int publishEvery = 4;
-    List<Row> rows = GeneratedFeatures.stream(3, DIM, 33, 11, 5, 0.5f);
+    List<Row> rows = GeneratedFeatures.stream(3, DIM, 33, 33, 5, 0.5f); // one task: no boundary versions
     long labelled = GeneratedFeatures.labelledCount(rows);
     assertNotEquals(0, labelled % publishEvery, "test data must end between two periodic snapshots");
     List<FeatureBatch> batches = GeneratedFeatures.batches("s", DIM, rows, 3, 5, 2);
@@ -156,7 +156,8 @@ class NearestClassMeanFunctionTest {
   @ValueSource(ints = {5, 7, 13})
   void aRestoredLearnerContinuesExactlyLikeAnUninterruptedOne(int batchesBeforeSnapshot) throws Exception {
     int publishEvery = 5;
-    List<Row> rows = GeneratedFeatures.stream(17, DIM, 53, 18, 7, 0.6f);
+    // 54 samples: the last task (36..53) ends between two periodic snapshots, so a final one follows.
+    List<Row> rows = GeneratedFeatures.stream(17, DIM, 54, 18, 7, 0.6f);
     List<FeatureBatch> batches = GeneratedFeatures.batches("s", DIM, rows, 3, 7, 2, 5); // 13 batches
     assertEquals(13, batches.size());
     List<FeatureBatch> before = batches.subList(0, batchesBeforeSnapshot);

@@ -11,7 +11,8 @@ import java.util.TreeMap;
  * Plain-Java model of what {@link NearestClassMeanFunction} must do for ONE stream, written from the
  * spec rather than from the implementation: samples one at a time in double precision; each sample is
  * predicted by the nearest mean of the L2-normalised features of all EARLIER labelled samples, then
- * learned if labelled; a snapshot after every {@code publishEvery} labelled samples, and a final one at
+ * learned if labelled; a snapshot after every {@code publishEvery} labelled samples, one before the first
+ * sample of a higher task id (if something was learned since the last), and a final one at
  * end of input if something was learned since the last.
  */
 final class NmcReference {
@@ -38,6 +39,7 @@ final class NmcReference {
   private long version;
   private long newestEventTime;
   private String topic;
+  private int highestTask = -1;
 
   final List<Answer> answers = new ArrayList<>();
   final List<Snapshot> snapshots = new ArrayList<>();
@@ -66,6 +68,10 @@ final class NmcReference {
   }
 
   private void step(FeatureBatch batch, int i) {
+    if (highestTask >= 0 && batch.taskIds[i] > highestTask && labelledSincePublish > 0) {
+      publish(); // the model trained through the previous task
+    }
+    highestTask = Math.max(highestTask, batch.taskIds[i]);
     double[] x = normalise(batch.features, i * dim);
     answers.add(answer(batch, i, x));
     int label = batch.labels[i];

@@ -1,7 +1,13 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.events.EventCodec;
+import dev.streamcl.evaluation.Evaluator;
+import dev.streamcl.evaluation.RecordedRun;
+import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.report.ReportBuilder;
+import dev.streamcl.report.ReportData;
+import dev.streamcl.report.ReportWriter;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
@@ -42,10 +48,15 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * hot-swapping the published models → the test split sent as requests → accuracy of the newest model.
  */
 public final class Demo {
-  /** What to run; {@code bootstrap == null} starts an embedded broker in a temporary folder. */
-  /** What to run; {@code joint} adds an i.i.d. copy of the stream whose fine-tuned head is the upper bound. */
+  /**
+   * What to run; {@code bootstrap == null} starts an embedded broker in a temporary folder; {@code joint}
+   * adds an i.i.d. copy of the stream whose fine-tuned head is the upper bound; the evaluation replays
+   * the test topic through every {@code evaluateEvery}-th version and every task boundary; the report
+   * goes to {@code reportDir} (none when null).
+   */
   public record Settings(String bootstrap, Properties clientProperties, String topicPrefix, Path dataDir, long seed,
-      String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress, boolean joint) {
+      String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress, boolean joint,
+      int evaluateEvery, Path reportDir) {
     String jointStreamId() {
       return streamId + "-joint";
     }
@@ -72,7 +83,8 @@ public final class Demo {
 
   /** Throughput of the learner job and, per learner name, what it published and how well it answered. */
   public record Result(long learnedSamples, double jobSeconds, double samplesPerSecond,
-      Map<String, LearnerResult> learners) {
+      Map<String, LearnerResult> learners, List<EvalResult> evaluation, ReportData report, Path reportHtml,
+      RecordedRun published) {
     public LearnerResult learner(String name) {
       LearnerResult result = learners.get(name);
       if (result == null) {
@@ -139,9 +151,20 @@ public final class Demo {
       if (settings.joint()) {
         learners.put(JOINT, jointUpperBound(clients, topics, scenario, settings, serving));
       }
-      return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners);
+      out.println("Evaluating every " + settings.evaluateEvery() + "th version and every task boundary on "
+          + topics.test(scenario.name()).name());
+      List<EvalResult> evaluation = new Evaluator(clients, topics, scenario.name(), settings.learner().encoder(),
+          settings.learner().labelLimit()).evaluate(settings.streamId(), settings.evaluateEvery());
+      ReportData report = new ReportBuilder(clients, topics, scenario.name(), PREQUENTIAL_WINDOW)
+          .build(settings.streamId(), LearnerJob.samplesPerSecond(job));
+      Path html = settings.reportDir() == null ? null : ReportWriter.write(report, settings.reportDir());
+      return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners, evaluation, report, html,
+          RecordedRun.read(clients, topics.modelUpdates().name()));
     }
   }
+
+  /** Labelled predictions in the prequential accuracy window of the report. */
+  static final int PREQUENTIAL_WINDOW = 1000;
 
   /** The fine-tuned head trained on the i.i.d. stream, asked the same test split. */
   private static LearnerResult jointUpperBound(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
@@ -178,7 +201,7 @@ public final class Demo {
   private static void createTopics(ClientConfigs clients, Topics topics, SplitFashionMnist scenario, int partitions) {
     KafkaTopics.create(clients.admin(), partitions, List.of(topics.samples().name(), topics.requests().name(),
         topics.modelUpdates().name(), topics.predictions().name(), topics.deadLetters().name(),
-        topics.test(scenario.name()).name(), topics.keyInit().name()));
+        topics.test(scenario.name()).name(), topics.keyInit().name(), topics.eval().name()));
   }
 
   /** Model versions of the stream as a read_committed consumer sees them, per learner, in topic order. */

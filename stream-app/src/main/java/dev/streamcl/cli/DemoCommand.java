@@ -2,6 +2,7 @@ package dev.streamcl.cli;
 
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.SplitFashionMnist;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -31,6 +32,14 @@ final class DemoCommand implements Callable<Integer> {
       + "'joint', the upper bound (needs finetune in --learners; doubles the job's work).")
   boolean joint;
 
+  @Option(names = "--evaluate-every", defaultValue = "5",
+      description = "Evaluate every K-th model version (and every task boundary and the newest) (default: ${DEFAULT-VALUE}).")
+  int evaluateEvery;
+
+  @Option(names = "--report", defaultValue = "streamcl-report",
+      description = "Directory of the HTML report and its PNG charts (default: ${DEFAULT-VALUE}).")
+  Path reportDir;
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -42,8 +51,11 @@ final class DemoCommand implements Callable<Integer> {
     }
     Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
         topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
-        scenario.partitions, learner.config(new Topics(topicPrefix)), true, joint), out);
+        scenario.partitions, learner.config(new Topics(topicPrefix)), true, joint, evaluateEvery, reportDir), out);
     print(result, out);
+    out.println();
+    out.print(SummaryTable.format(result.report()));
+    out.println("Report: " + result.reportHtml().toAbsolutePath());
     return 0;
   }
 

@@ -37,7 +37,7 @@ public final class LearnerOptions {
       description = "Checkpoint interval; exactly-once outputs become readable at each checkpoint (default: ${DEFAULT-VALUE}).")
   long checkpointIntervalMs;
 
-  @Option(names = "--learners", split = ",", defaultValue = "nmc,kvb,er,fetril",
+  @Option(names = "--learners", split = ",", defaultValue = "nmc,kvb,er,fetril,finetune",
       description = "Learners to run, comma-separated: nmc, kvb, er (reservoir replay), er-balanced, fetril "
           + "(pseudo-feature replay), finetune (no replay, the lower bound) (default: ${DEFAULT-VALUE}).")
   List<String> learners;

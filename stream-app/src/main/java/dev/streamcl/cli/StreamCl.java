@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "streamcl", mixinStandardHelpOptions = true, version = "StreamCL 0.1.0",
     description = "Streaming continual learning on Kafka, Flink and ONNX Runtime.",
     subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, LearnCommand.class, ServeCommand.class,
-        EvaluateCommand.class})
+        EvaluateCommand.class, ReportCommand.class, ReplayCommand.class})
 public final class StreamCl {
   private StreamCl() {}
 

@@ -6,6 +6,7 @@ import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Sample;
+import dev.streamcl.flink.PublishProgress;
 import dev.streamcl.ingest.InvalidSampleException;
 import dev.streamcl.ingest.SampleInputs;
 import dev.streamcl.kafka.ClientConfigs;
@@ -15,19 +16,23 @@ import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.ServableModel;
 import dev.streamcl.learner.ServableModels;
 import java.time.Instant;
+import dev.streamcl.scenario.Scenarios;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Replays a scenario's test topic from offset 0 through published model versions (every K-th
- * version of each learner and its newest) and writes per-task accuracy as {@link EvalResult}s. The
- * test set is encoded once; every version is evaluated through the same servable models serving uses.
+ * Replays a scenario's test topic from offset 0 through published model versions and writes
+ * per-task accuracy as {@link EvalResult}s. Evaluation points are the last version trained through
+ * each task (a row of the accuracy matrix), every K-th version and each learner's newest. The test set is encoded once per encoder
+ * identity and kept; every version is evaluated through the same servable models serving uses.
  */
 public final class Evaluator {
   private static final int BATCH = 256;
@@ -37,36 +42,84 @@ public final class Evaluator {
   private final String scenario;
   private final EncoderSpec encoderSpec;
   private final int labelLimit;
+  private final boolean sharpTaskBoundaries;
+  private final String modelUpdatesTopic;
+  /** Encoded test sets by encoder sha256. */
+  private final Map<String, TestSet> testSets = new HashMap<>();
 
   public Evaluator(ClientConfigs clients, Topics topics, String scenario, EncoderSpec encoderSpec, int labelLimit) {
+    this(clients, topics, scenario, encoderSpec, labelLimit, topics.modelUpdates().name());
+  }
+
+  /** Evaluates the versions on {@code modelUpdatesTopic} (a replay's) against the scenario's test topic under {@code topics}. */
+  public Evaluator(ClientConfigs clients, Topics topics, String scenario, EncoderSpec encoderSpec, int labelLimit,
+      String modelUpdatesTopic) {
+    this.modelUpdatesTopic = modelUpdatesTopic;
     this.clients = clients;
     this.topics = topics;
     this.scenario = scenario;
     this.encoderSpec = encoderSpec;
     this.labelLimit = labelLimit;
+    this.sharpTaskBoundaries = Scenarios.hasSharpTaskBoundaries(scenario);
   }
 
-  /** Evaluates the stream's learners, writes the results to the eval topic and returns them. */
+  /** Evaluates the stream's learners at every evaluation point, writes the results to the eval topic and returns them. */
   public List<EvalResult> evaluate(String streamId, int everyVersions) throws Exception {
-    TestSet test = encodedTestSet();
+    if (everyVersions < 1) {
+      throw new IllegalArgumentException("--every must be at least 1, got " + everyVersions);
+    }
+    List<EvalResult> results = evaluateVersions(streamId,
+        (update, isNewest, lastOfItsTask) -> isNewest || lastOfItsTask || update.getModelVersion() % everyVersions == 0);
+    publish(results);
+    return results;
+  }
+
+  /** Evaluates only the newest version of each learner of the stream; writes nothing. */
+  public List<EvalResult> evaluateNewest(String streamId) throws Exception {
+    return evaluateVersions(streamId, (update, isNewest, lastOfItsTask) -> isNewest);
+  }
+
+  /** Which whole versions to evaluate; {@code lastOfItsTask}: the next version learned from a later task. */
+  interface EvaluationPoints {
+    boolean includes(ModelUpdate whole, boolean isNewest, boolean lastOfItsTask);
+  }
+
+  private List<EvalResult> evaluateVersions(String streamId, EvaluationPoints points) throws Exception {
     List<EvalResult> results = new ArrayList<>();
     for (Map.Entry<String, List<ModelUpdate>> learner : updatesByLearner(streamId).entrySet()) {
       List<ModelUpdate> versions = WholeModels.rebuild(learner.getValue());
       for (int i = 0; i < versions.size(); i++) {
         ModelUpdate whole = versions.get(i);
-        if (whole.getModelVersion() % everyVersions == 0 || i == versions.size() - 1) {
-          results.addAll(evaluate(whole, test));
+        boolean lastOfItsTask = i + 1 < versions.size() && !Objects.equals(
+            whole.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK),
+            versions.get(i + 1).getProperties().get(PublishProgress.TRAINED_THROUGH_TASK));
+        if (points.includes(whole, i == versions.size() - 1, lastOfItsTask)) {
+          results.addAll(evaluate(whole, testSetFor(whole)));
         }
       }
     }
-    publish(results);
     return results;
+  }
+
+  /** Row of the accuracy matrix: the last task the version learned from, when the scenario's boundaries are sharp. */
+  private Integer trainedThroughTask(ModelUpdate update) {
+    String task = update.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK);
+    return sharpTaskBoundaries && task != null ? Integer.valueOf(task) : null;
   }
 
   private record TestSet(float[] features, int[] labels, int[] tasks, int dim, String encoderSha) {
     int size() {
       return labels.length;
     }
+  }
+
+  private TestSet testSetFor(ModelUpdate whole) throws Exception {
+    TestSet cached = testSets.get(whole.getEncoderIdentity().getSha256());
+    if (cached == null) {
+      cached = encodedTestSet();
+      testSets.put(cached.encoderSha(), cached);
+    }
+    return cached;
   }
 
   private TestSet encodedTestSet() throws Exception {
@@ -107,7 +160,7 @@ public final class Evaluator {
   private Map<String, List<ModelUpdate>> updatesByLearner(String streamId) {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
     Map<String, List<ModelUpdate>> byLearner = new TreeMap<>();
-    try (TopicReader reader = new TopicReader(clients, topics.modelUpdates().name())) {
+    try (TopicReader reader = new TopicReader(clients, modelUpdatesTopic)) {
       for (ConsumerRecord<String, byte[]> record : reader.readAll()) {
         ModelUpdate update = codec.decode(record.value());
         if (update.getStreamId().equals(streamId)) {
@@ -150,12 +203,13 @@ public final class Evaluator {
   private EvalResult result(ModelUpdate whole, Integer task, long correct, long count) {
     return EvalResult.newBuilder().setStreamId(whole.getStreamId()).setLearner(whole.getLearner())
         .setModelVersion(whole.getModelVersion()).setScenario(scenario).setTestTopic(topics.test(scenario).name())
-        .setTrainedThroughTask(null).setTaskId(task).setCorrect(correct).setCount(count)
+        .setTrainedThroughTask(trainedThroughTask(whole)).setTaskId(task).setCorrect(correct).setCount(count)
         .setAccuracy(count == 0 ? 0 : (double) correct / count).setSamplesSeen(whole.getSamplesSeen())
         .setCreatedAt(whole.getCreatedAt()).build();
   }
 
-  private void publish(List<EvalResult> results) {
+  /** Writes results to the eval topic, keyed by stream and learner. */
+  public void publish(List<EvalResult> results) {
     EventCodec<EvalResult> codec = EventCodec.evalResults();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer(null))) {
       for (EvalResult result : results) {

@@ -33,6 +33,14 @@ public final class Scenarios {
     return factory.create(data, seed, samplesPerTask);
   }
 
+  /**
+   * Whether a task id change in the scenario's stream is a sharp boundary (so versions trained
+   * through each task fill an accuracy matrix); false for task-free scenarios with blended boundaries.
+   */
+  public static boolean hasSharpTaskBoundaries(String name) {
+    return !BlurryTaskFreeFashionMnist.NAME.equals(name);
+  }
+
   /** The known names, in a fixed order. */
   public static List<String> names() {
     return List.copyOf(FACTORIES.keySet());

@@ -8,17 +8,24 @@ import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.report.ReportData;
 import dev.streamcl.scenario.FashionMnist;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The README's main command, in full: the demo's NMC accuracy on the 10,000 test images must equal
- * an independent plain-Java nearest-class-mean over the same pixels (no ONNX, no Kafka, no Flink).
+ * The README's main command, in full: the demo's NMC accuracy on the 10,000 test images, and its
+ * whole accuracy matrix in the report, must equal an independent plain-Java nearest-class-mean over
+ * the same pixels (no ONNX, no Kafka, no Flink); the report must show the no-replay head forgetting.
  */
 class DemoTest {
   private static final double TOLERANCE = 0.003;
+
+  @TempDir Path reportDir;
 
   @Test
   void demoAccuracyEqualsAPlainJavaNearestClassMean() throws Exception {
@@ -26,7 +33,7 @@ class DemoTest {
     LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()));
     LearnerJobConfig learner = defaults.withLearners(List.of("nmc", "kvb", "er", "fetril", "finetune"), defaults.kvb());
     Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", data.dir(), 42,
-        "split-fmnist", 0, 2, learner, false, false), System.out);
+        "split-fmnist", 0, 2, learner, false, false, 5, reportDir), System.out);
 
     double reference = referenceAccuracy(data.train(), data.test());
     Demo.LearnerResult nmc = result.learner(NearestClassMeanModel.LEARNER);
@@ -54,10 +61,84 @@ class DemoTest {
     assertEquals(10_000, er.answeredByFinalVersion());
     assertTrue(er.accuracy() >= 0.70, "experience replay (reservoir 500) should keep old classes");
     assertTrue(finetune.accuracy() <= 0.25, "fine-tuning without replay should forget catastrophically");
+
+    assertReportMatchesReferenceMatrix(result, referenceMatrix(data.train(), data.test()));
+  }
+
+  private static void assertReportMatchesReferenceMatrix(Demo.Result result, double[][] reference) {
+    ReportData.LearnerReport nmc = learnerReport(result.report(), NearestClassMeanModel.LEARNER);
+    for (int i = 0; i < reference.length; i++) {
+      for (int j = 0; j < reference.length; j++) {
+        assertEquals(reference[i][j], nmc.matrix().get(i, j), TOLERANCE, "nmc R[" + i + "][" + j + "]");
+      }
+    }
+    double referenceForgetting = forgetting(reference);
+    ReportData.LearnerReport finetune = learnerReport(result.report(), "finetune");
+    System.out.printf("report: nmc forgetting %.4f (reference %.4f), BWT %.4f; finetune forgetting %.4f, BWT %.4f%n",
+        nmc.metrics().averageForgetting(), referenceForgetting, nmc.metrics().backwardTransfer(),
+        finetune.metrics().averageForgetting(), finetune.metrics().backwardTransfer());
+    assertEquals(referenceForgetting, nmc.metrics().averageForgetting(), TOLERANCE);
+    assertTrue(finetune.metrics().averageForgetting() > 0.7, "the no-replay head forgets what it learned");
+    assertTrue(nmc.metrics().averageForgetting() < finetune.metrics().averageForgetting() / 4,
+        "class means are never overwritten: NMC loses accuracy only to confusion with new classes");
+    assertTrue(Files.exists(result.reportHtml()), "the demo ends with the report");
+  }
+
+  private static ReportData.LearnerReport learnerReport(ReportData report, String learner) {
+    return report.learners().stream().filter(l -> l.learner().equals(learner)).findFirst().orElseThrow();
+  }
+
+  /** Average forgetting (Chaudhry et al. 2018), written out again here rather than calling ContinualMetrics. */
+  private static double forgetting(double[][] r) {
+    int t = r.length;
+    double sum = 0;
+    for (int j = 0; j < t - 1; j++) {
+      double best = 0;
+      for (int l = j; l < t - 1; l++) {
+        best = Math.max(best, r[l][j]);
+      }
+      sum += best - r[t - 1][j];
+    }
+    return sum / (t - 1);
+  }
+
+  /**
+   * Class-incremental R[i][j] of a nearest class mean over the classes of tasks 0..i (task t holds
+   * classes 2t and 2t+1, every training image of them), on the test images of task j.
+   */
+  static double[][] referenceMatrix(FashionMnist.Split train, FashionMnist.Split test) {
+    double[][] means = classMeans(train);
+    int tasks = FashionMnist.CLASSES / 2;
+    double[][] r = new double[tasks][tasks];
+    long[][] correct = new long[tasks][tasks];
+    long[] count = new long[tasks];
+    for (int n = 0; n < test.size(); n++) {
+      double[] x = normalised(test.images()[n]);
+      int label = test.labels()[n];
+      count[label / 2]++;
+      for (int i = 0; i < tasks; i++) {
+        correct[i][label / 2] += nearest(x, means, 2 * (i + 1)) == label ? 1 : 0;
+      }
+    }
+    for (int i = 0; i < tasks; i++) {
+      for (int j = 0; j < tasks; j++) {
+        r[i][j] = (double) correct[i][j] / count[j];
+      }
+    }
+    return r;
   }
 
   /** Class means of L2-normalised pixel/255 vectors, nearest mean by Euclidean distance, in doubles. */
   static double referenceAccuracy(FashionMnist.Split train, FashionMnist.Split test) {
+    double[][] means = classMeans(train);
+    int correct = 0;
+    for (int i = 0; i < test.size(); i++) {
+      correct += nearest(normalised(test.images()[i]), means, FashionMnist.CLASSES) == test.labels()[i] ? 1 : 0;
+    }
+    return (double) correct / test.size();
+  }
+
+  private static double[][] classMeans(FashionMnist.Split train) {
     int classes = FashionMnist.CLASSES;
     double[][] means = new double[classes][FashionMnist.PIXELS];
     long[] counts = new long[classes];
@@ -74,25 +155,25 @@ class DemoTest {
         means[c][k] /= counts[c];
       }
     }
-    int correct = 0;
-    for (int i = 0; i < test.size(); i++) {
-      double[] x = normalised(test.images()[i]);
-      int best = -1;
-      double bestDistance = Double.MAX_VALUE;
-      for (int c = 0; c < classes; c++) {
-        double distance = 0;
-        for (int k = 0; k < x.length; k++) {
-          double d = x[k] - means[c][k];
-          distance += d * d;
-        }
-        if (distance < bestDistance) {
-          bestDistance = distance;
-          best = c;
-        }
+    return means;
+  }
+
+  /** The nearest of the first {@code classes} means. */
+  private static int nearest(double[] x, double[][] means, int classes) {
+    int best = -1;
+    double bestDistance = Double.MAX_VALUE;
+    for (int c = 0; c < classes; c++) {
+      double distance = 0;
+      for (int k = 0; k < x.length; k++) {
+        double d = x[k] - means[c][k];
+        distance += d * d;
       }
-      correct += best == test.labels()[i] ? 1 : 0;
+      if (distance < bestDistance) {
+        bestDistance = distance;
+        best = c;
+      }
     }
-    return (double) correct / test.size();
+    return best;
   }
 
   private static double[] normalised(byte[] pixels) {

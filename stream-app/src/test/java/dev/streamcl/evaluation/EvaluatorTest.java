@@ -54,7 +54,10 @@ class EvaluatorTest {
     int versions = 5 * PER_TASK / PUBLISH_EVERY;
     List<Long> evaluated = results.stream().filter(r -> r.getLearner().equals("nmc") && r.getTaskId() == null)
         .map(EvalResult::getModelVersion).toList();
-    assertEquals(List.of(4L, 8L, (long) versions), evaluated, "every 4th version and the newest");
+    // Two versions per task: the last of each task is a row of the accuracy matrix.
+    assertEquals(List.of(2L, 4L, 6L, 8L, (long) versions), evaluated,
+        "every 4th version, the last version trained through each task, and the newest");
+    assertTrue(new EvalResults(results, "eval").accuracyMatrix("nmc").isPresent(), "a complete accuracy matrix");
     assertTrue(results.stream().anyMatch(r -> r.getLearner().equals("er")), "every learner is evaluated");
     for (ModelUpdate snapshot : nmcSnapshots(clients, topics)) {
       if (!evaluated.contains(snapshot.getModelVersion())) {

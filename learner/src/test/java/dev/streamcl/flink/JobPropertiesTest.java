@@ -1,0 +1,37 @@
+package dev.streamcl.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.onnx.ComputeDevice;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** A run's configuration survives the trip through model-update properties, so replays run the same job. */
+class JobPropertiesTest {
+
+  @Test
+  void aRecordedConfigurationParsesBackToTheSameConfiguration() {
+    ComputeDevice cpu = ComputeDevice.cpu();
+    KvbConfig kvb = new KvbConfig(8, 32, 6, 2, 7, 0.25, 0.05, 1L << 60 | 3, 0.9, 0.2, 123);
+    LearnerJobConfig config = new LearnerJobConfig(EncoderSpec.parse("pixels:28x28", cpu), 48, 100, 333, 7, 4096, 3,
+        1500, cpu, List.of("fetril", "nmc", "kvb", "er-balanced"), new KvbSettings(kvb, 77, 4, "p.key-init"),
+        new ReplaySettings.Tuning(250, 16, 24, 0.07f, 2, -9L));
+
+    Map<String, String> recorded = JobProperties.of(config);
+
+    assertTrue(recorded.keySet().stream().allMatch(k -> k.startsWith(JobProperties.PREFIX)), recorded.toString());
+    assertEquals(config, JobProperties.parse(recorded, cpu, 3, 1500));
+  }
+
+  @Test
+  void missingEntriesSayWhatToDo() {
+    IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+        () -> JobProperties.parse(Map.of(), ComputeDevice.cpu(), 1, 1000));
+    assertTrue(error.getMessage().contains("streamcl learn"), error.getMessage());
+  }
+}

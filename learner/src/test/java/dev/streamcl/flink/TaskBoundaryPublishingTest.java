@@ -1,0 +1,100 @@
+package dev.streamcl.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.Prediction;
+import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.onnx.ComputeDevice;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every learner publishes the model trained through each task just before the first sample of the
+ * next task, whatever micro-batches Flink cut, and marks it for the accuracy matrix.
+ */
+class TaskBoundaryPublishingTest {
+  private static final int DIM = 12;
+  private static final String STREAM = "s";
+  private static final EncoderIdentity ENCODER = new EncoderIdentity("test", "sha", DIM);
+  private static final int PER_TASK = 230;
+  private static final int TASKS = 4;
+  /** Larger than the stream: only task boundaries and the end of input publish. */
+  private static final int PUBLISH_EVERY = 10_000;
+
+  static Stream<Arguments> learners() {
+    Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> nmc =
+        () -> new NearestClassMeanFunction(PUBLISH_EVERY, ComputeDevice.cpu(), ENCODER);
+    Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> er = () -> new ReplayHeadFunction(
+        ReplaySettings.named("er", new ReplaySettings.Tuning(100, 32, 32, 0.1f, 1, 7)), PUBLISH_EVERY,
+        ComputeDevice.cpu(), ENCODER);
+    KvbConfig small = new KvbConfig(4, 16, 4, 1, 2 * TASKS, 0.3, 0.1, 3L, 0.95, 0.1, 100);
+    Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> kvb = () -> new KeyValueBottleneckFunction(
+        new KvbSettings(small, 64, 3, null), PUBLISH_EVERY, ComputeDevice.cpu(), ENCODER);
+    return Stream.of(Arguments.of("nmc", nmc), Arguments.of("er", er), Arguments.of("kvb", kvb));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("learners")
+  void publishesTheModelTrainedThroughEachTaskAtItsBoundary(String name,
+      Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> learner) throws Exception {
+    List<GeneratedFeatures.Row> rows = GeneratedFeatures.stream(11, DIM, PER_TASK * TASKS, PER_TASK, 0, 0.3f);
+    Run run = run(learner.get(), GeneratedFeatures.batches(STREAM, DIM, rows, 37, 5, 101, 64));
+
+    assertEquals(TASKS, run.updates.size(), name + ": one version per task (3 boundaries + end of input)");
+    for (int task = 0; task < TASKS; task++) {
+      ModelUpdate version = run.updates.get(task);
+      assertEquals(Integer.toString(task), version.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK));
+      assertEquals(task < TASKS - 1 ? "task-end" : "input-end", version.getProperties().get(PublishProgress.TRIGGER));
+      assertEquals((long) PER_TASK * (task + 1), version.getSamplesSeen(), name + ": samples learned by version "
+          + version.getModelVersion());
+    }
+    for (Prediction prediction : run.predictions) {
+      long task = prediction.getSequence() / PER_TASK;
+      assertEquals(task, prediction.getModelVersion(), name + ": the version that predicted sample "
+          + prediction.getSequence() + " is the one trained through the task before it");
+    }
+
+    Run otherCut = run(learner.get(), GeneratedFeatures.batches(STREAM, DIM, rows, 3, 250, 17));
+    assertEquals(encoded(run.updates), encoded(otherCut.updates),
+        name + ": the same versions, byte for byte, whatever the micro-batches");
+  }
+
+  private record Run(List<ModelUpdate> updates, List<Prediction> predictions) {}
+
+  private static Run run(KeyedProcessFunction<String, FeatureBatch, Prediction> function, List<FeatureBatch> batches)
+      throws Exception {
+    try (var harness = new KeyedOneInputStreamOperatorTestHarness<String, FeatureBatch, Prediction>(
+        new KeyedProcessOperator<>(function), batch -> batch.streamId, Types.STRING)) {
+      harness.open();
+      for (FeatureBatch batch : batches) {
+        harness.processElement(batch, Arrays.stream(batch.eventTimes).max().orElseThrow());
+      }
+      harness.processWatermark(Long.MAX_VALUE);
+      var side = harness.getSideOutput(OutputTags.MODEL_UPDATES);
+      assertTrue(side != null && !side.isEmpty(), "no model update was published");
+      List<ModelUpdate> updates = new ArrayList<>();
+      side.stream().map(StreamRecord::getValue).filter(u -> u.getChunkIndex() == 0).forEach(updates::add);
+      return new Run(updates, harness.extractOutputValues());
+    }
+  }
+
+  private static List<String> encoded(List<ModelUpdate> updates) {
+    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+    return updates.stream().map(u -> Arrays.toString(codec.encode(u))).toList();
+  }
+}

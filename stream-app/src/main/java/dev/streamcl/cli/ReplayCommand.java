@@ -1,0 +1,116 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.evaluation.Evaluator;
+import dev.streamcl.evaluation.RecordedRun;
+import dev.streamcl.events.EvalResult;
+import dev.streamcl.flink.JobProperties;
+import dev.streamcl.flink.KafkaLearnerJob;
+import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.Topics;
+import dev.streamcl.ops.KafkaTopics;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.common.TopicPartition;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "replay", mixinStandardHelpOptions = true,
+    description = "Re-runs a finished learner run in a fresh job: the configuration recorded in its model updates, "
+        + "the samples topic up to the offsets its final versions learned from, outputs under another topic prefix. "
+        + "Then checks that every model update is byte-identical and prints the final per-task accuracies of both.")
+final class ReplayCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+
+  @Parameters(index = "0", description = "Scenario whose test topic to evaluate on, e.g. split-fmnist")
+  String scenario;
+
+  @Option(names = "--into", description = "Topic prefix of the replay's outputs (default: <topic-prefix>.replay).")
+  String into;
+
+  @Option(names = "--device", defaultValue = "cpu", description = "ONNX Runtime device of the replay (default: ${DEFAULT-VALUE}).")
+  String device;
+
+  @Option(names = "--parallelism", defaultValue = "" + LearnerJobConfig.DEFAULT_PARALLELISM,
+      description = "Flink parallelism; models do not depend on it (default: ${DEFAULT-VALUE}).")
+  int parallelism;
+
+  @Override
+  public Integer call() throws Exception {
+    ClientConfigs clients = kafka.clients();
+    Topics original = kafka.topics();
+    Topics replay = new Topics(Objects.requireNonNullElse(into, kafka.topicPrefix + ".replay"));
+    return run(clients, original, replay, scenario, dev.streamcl.onnx.ComputeDevice.parse(device, false), parallelism,
+        System.out) ? 0 : 1;
+  }
+
+  /** Replays the run on {@code original}'s topics into {@code replay}'s; true when it reproduced the run exactly. */
+  static boolean run(ClientConfigs clients, Topics original, Topics replay, String scenario,
+      dev.streamcl.onnx.ComputeDevice device, int parallelism, PrintStream out) throws Exception {
+    RecordedRun recorded = RecordedRun.read(clients, original.modelUpdates().name());
+    LearnerJobConfig config = JobProperties.parse(recorded.jobProperties(), device, parallelism,
+        LearnerJobConfig.DEFAULT_CHECKPOINT_INTERVAL_MS);
+    String samples = original.samples().name();
+    Map<TopicPartition, Long> stop = recorded.stopOffsets(clients, samples);
+    requireFresh(clients, replay);
+    KafkaTopics.create(clients.admin(), stop.size(), List.of(replay.modelUpdates().name(), replay.predictions().name(),
+        replay.deadLetters().name(), replay.eval().name()));
+    out.printf("Replaying %s (learners %s) from %s up to offsets %s into %s.*%n", recorded.models(),
+        String.join(",", config.learners()), samples, stop, replay.prefix());
+    LocalFlink.run(KafkaLearnerJob.create(clients, samples, replay, config, OffsetsInitializer.offsets(stop)), config,
+        "streamcl-replay " + replay.prefix());
+
+    RecordedRun replayed = RecordedRun.read(clients, replay.modelUpdates().name());
+    List<String> differences = recorded.differencesFrom(replayed);
+    out.println(differences.isEmpty()
+        ? "Model updates: all " + recorded.models().size() + " models' versions are byte-identical"
+        : "Model updates differ:\n  " + String.join("\n  ", differences));
+    boolean sameAccuracies = compareFinalAccuracies(clients, original, replay, scenario, config, recorded, out);
+    return differences.isEmpty() && sameAccuracies;
+  }
+
+  private static boolean compareFinalAccuracies(ClientConfigs clients, Topics original, Topics replay, String scenario,
+      LearnerJobConfig config, RecordedRun recorded, PrintStream out) throws Exception {
+    Evaluator before = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit());
+    Evaluator after = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit(),
+        replay.modelUpdates().name());
+    boolean same = true;
+    out.printf("%-22s %-8s %-6s %10s %10s%n", "stream/learner", "version", "task", "original", "replay");
+    for (String stream : recorded.streams()) {
+      List<EvalResult> a = before.evaluateNewest(stream);
+      List<EvalResult> b = after.evaluateNewest(stream);
+      for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
+        EvalResult x = i < a.size() ? a.get(i) : null;
+        EvalResult y = i < b.size() ? b.get(i) : null;
+        boolean equal = x != null && y != null && x.getModelVersion() == y.getModelVersion()
+            && Objects.equals(x.getTaskId(), y.getTaskId()) && x.getCorrect() == y.getCorrect()
+            && x.getCount() == y.getCount();
+        same &= equal;
+        EvalResult shown = x != null ? x : y;
+        out.printf("%-22s v%-7d %-6s %10s %10s%s%n", stream + "/" + shown.getLearner(), shown.getModelVersion(),
+            shown.getTaskId() == null ? "all" : shown.getTaskId() + 1, percent(x), percent(y), equal ? "" : "  DIFFERS");
+      }
+    }
+    out.println(same ? "Final per-task accuracies: identical" : "Final per-task accuracies: DIFFER");
+    return same;
+  }
+
+  private static String percent(EvalResult result) {
+    return result == null ? "-" : String.format("%.2f%%", 100 * result.getAccuracy());
+  }
+
+  private static void requireFresh(ClientConfigs clients, Topics replay) {
+    try {
+      RecordedRun.read(clients, replay.modelUpdates().name());
+    } catch (IllegalArgumentException | IllegalStateException empty) {
+      return; // no topic, or no updates on it
+    }
+    throw new UserError(replay.modelUpdates().name() + " already holds model updates: pass --into with a new prefix");
+  }
+}

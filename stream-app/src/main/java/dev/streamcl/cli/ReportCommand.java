@@ -1,0 +1,42 @@
+package dev.streamcl.cli;
+
+import dev.streamcl.report.ReportBuilder;
+import dev.streamcl.report.ReportData;
+import dev.streamcl.report.ReportWriter;
+import dev.streamcl.report.SummaryTable;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "report", mixinStandardHelpOptions = true,
+    description = "Writes an HTML report with PNG charts (accuracy vs samples seen, accuracy matrices, metrics) "
+        + "from the eval, predictions and model-update topics, and prints a summary table.")
+final class ReportCommand implements Callable<Integer> {
+  @Mixin KafkaOptions kafka;
+
+  @Parameters(index = "0", description = "Scenario that was evaluated, e.g. split-fmnist")
+  String scenario;
+
+  @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
+  String streamId;
+
+  @Option(names = "--out", defaultValue = "streamcl-report", description = "Directory to write (default: ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--window", defaultValue = "1000",
+      description = "Labelled predictions in the prequential accuracy window (default: ${DEFAULT-VALUE}).")
+  int window;
+
+  @Override
+  public Integer call() {
+    ReportData data = new ReportBuilder(kafka.clients(), kafka.topics(), scenario, window).build(streamId, Map.of());
+    Path html = ReportWriter.write(data, out);
+    System.out.print(SummaryTable.format(data));
+    System.out.println("Report: " + html.toAbsolutePath());
+    return 0;
+  }
+}

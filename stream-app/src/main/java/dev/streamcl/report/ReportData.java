@@ -1,0 +1,44 @@
+package dev.streamcl.report;
+
+import dev.streamcl.evaluation.AccuracyMatrix;
+import dev.streamcl.evaluation.ContinualMetrics;
+import java.util.List;
+
+/**
+ * Everything a report shows about one experiment: one scenario on one stream, several learners.
+ *
+ * @param taskStarts samples seen (of the training stream) at which task k starts, k = 1..T-1; empty
+ *     when the scenario has no sharp boundaries
+ */
+public record ReportData(String title, String scenario, String streamId, long seed, List<Long> taskStarts,
+    List<LearnerReport> learners) {
+
+  public ReportData {
+    taskStarts = List.copyOf(taskStarts);
+    learners = List.copyOf(learners);
+  }
+
+  /** Accuracy at one point of the stream. */
+  public record CurvePoint(long samplesSeen, double accuracy) {}
+
+  /**
+   * One learner's figures.
+   *
+   * @param testAccuracy accuracy on the whole held-out test set at every evaluated version
+   * @param prequential test-then-train accuracy over a sliding window, from the predictions topic
+   * @param matrix R[i][j] (accuracy on task j after training through task i); null when task-free
+   * @param metrics derived from {@code matrix}; null when it is
+   * @param finalAccuracy accuracy of the newest version on the whole test set
+   * @param samplesPerSecond learning throughput of the job that trained it (NaN when unknown)
+   * @param modelVersions versions published
+   */
+  public record LearnerReport(String learner, List<CurvePoint> testAccuracy, List<CurvePoint> prequential,
+      AccuracyMatrix matrix, ContinualMetrics.Summary metrics, double finalAccuracy, double samplesPerSecond,
+      long modelVersions) {
+
+    public LearnerReport {
+      testAccuracy = List.copyOf(testAccuracy);
+      prequential = List.copyOf(prequential);
+    }
+  }
+}
