@@ -1,5 +1,7 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.evaluation.ContinualMetrics;
+import dev.streamcl.evaluation.EvalResults;
 import dev.streamcl.evaluation.Evaluator;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.flink.LearnerJobConfig;
@@ -24,7 +26,8 @@ final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
   String streamId;
 
-  @Option(names = "--every", defaultValue = "10", description = "Evaluate every K-th version and the newest (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--every", defaultValue = "10", description = "Evaluate every K-th version, the last version "
+      + "trained through each task, and the newest (default: ${DEFAULT-VALUE}).")
   int every;
 
   @Option(names = "--label-limit", defaultValue = "" + LearnerJobConfig.DEFAULT_LABEL_LIMIT,
@@ -42,6 +45,13 @@ final class EvaluateCommand implements Callable<Integer> {
         tasks.forEach((task, accuracy) -> row.append(String.format("  task %d %6.2f%%", task + 1, 100 * accuracy)));
         System.out.println(row);
       });
+    }
+    EvalResults read = new EvalResults(results, streamId);
+    for (String learner : read.learners()) {
+      read.accuracyMatrix(learner).map(ContinualMetrics::summarize).ifPresent(m -> System.out.printf(
+          "%-12s final avg accuracy %.2f%%, avg incremental accuracy %.2f%%, forgetting %.2f pp, BWT %.2f pp%n",
+          learner, 100 * m.finalAverageAccuracy(), 100 * m.averageIncrementalAccuracy(), 100 * m.averageForgetting(),
+          100 * m.backwardTransfer()));
     }
     System.out.println("Wrote " + results.size() + " results to " + kafka.topics().eval().name());
     return 0;

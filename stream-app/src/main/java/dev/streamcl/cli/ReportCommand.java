@@ -33,7 +33,12 @@ final class ReportCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ReportData data = new ReportBuilder(kafka.clients(), kafka.topics(), scenario, window).build(streamId, Map.of());
+    ReportData data;
+    try {
+      data = new ReportBuilder(kafka.clients(), kafka.topics(), scenario, window).build(streamId, Map.of());
+    } catch (IllegalStateException nothingToReport) {
+      throw new UserError(nothingToReport.getMessage());
+    }
     Path html = ReportWriter.write(data, out);
     System.out.print(SummaryTable.format(data));
     System.out.println("Report: " + html.toAbsolutePath());

@@ -121,6 +121,11 @@ public final class RecordedRun {
     return differences;
   }
 
+  /** The encoded update records of one model ("stream/learner"), chunks included, in topic order. */
+  public List<byte[]> updates(String model) {
+    return Objects.requireNonNullElse(updates.get(model), List.of());
+  }
+
   /** Versions of one model in topic order (chunks counted once). */
   public List<Long> versions(String model) {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();

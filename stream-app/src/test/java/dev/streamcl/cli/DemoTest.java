@@ -1,10 +1,15 @@
 package dev.streamcl.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.evaluation.RecordedRun;
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.PublishProgress;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
@@ -63,6 +68,35 @@ class DemoTest {
     assertTrue(finetune.accuracy() <= 0.25, "fine-tuning without replay should forget catastrophically");
 
     assertReportMatchesReferenceMatrix(result, referenceMatrix(data.train(), data.test()));
+    assertOldClassMeansNeverChange(result.published());
+  }
+
+  /**
+   * NMC's accuracy on old tasks drops only through confusion with classes that arrive later: the
+   * sums of a task's classes in the version trained through it equal those in the final version.
+   */
+  private static void assertOldClassMeansNeverChange(RecordedRun published) {
+    String model = "split-fmnist/" + NearestClassMeanModel.LEARNER;
+    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+    List<ModelUpdate> versions = published.updates(model).stream().map(codec::decode).toList();
+    NearestClassMeanModel last = NearestClassMeanModel.fromUpdate(versions.get(versions.size() - 1));
+    for (int task = 0; task < 4; task++) {
+      String through = Integer.toString(task);
+      ModelUpdate endOfTask = versions.stream()
+          .filter(v -> through.equals(v.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK)))
+          .reduce((a, b) -> b).orElseThrow();
+      NearestClassMeanModel then = NearestClassMeanModel.fromUpdate(endOfTask);
+      for (int label : new int[] {2 * task, 2 * task + 1}) {
+        assertArrayEquals(classSums(then, label), classSums(last, label), "sums of class " + label + " after task "
+            + task + " and at the end");
+      }
+    }
+  }
+
+  private static float[] classSums(NearestClassMeanModel model, int label) {
+    int row = java.util.Arrays.stream(model.labels()).boxed().toList().indexOf(label);
+    int dim = model.sums().length / model.labels().length;
+    return java.util.Arrays.copyOfRange(model.sums(), row * dim, (row + 1) * dim);
   }
 
   private static void assertReportMatchesReferenceMatrix(Demo.Result result, double[][] reference) {
