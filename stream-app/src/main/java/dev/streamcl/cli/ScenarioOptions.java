@@ -1,5 +1,6 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.scenario.BlurryTaskFreeFashionMnist;
 import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.Scenario;
 import dev.streamcl.scenario.Scenarios;
@@ -23,8 +24,18 @@ public final class ScenarioOptions {
   @Option(names = "--partitions", defaultValue = "2", description = "Partitions of topics created here (default: ${DEFAULT-VALUE}).")
   int partitions;
 
+  @Option(names = "--window", defaultValue = "-1", description = "blurry-fmnist only: samples over which consecutive "
+      + "tasks blend (default: 2,000, at most half the smallest task).")
+  int window;
+
   /** The named scenario (see {@link Scenarios#names()}) over the Fashion-MNIST files. */
   public Scenario scenario(String name) {
+    if (window != -1 && !name.equals(BlurryTaskFreeFashionMnist.NAME)) {
+      throw new UserError("--window applies to " + BlurryTaskFreeFashionMnist.NAME + " only");
+    }
+    if (name.equals(BlurryTaskFreeFashionMnist.NAME)) {
+      return new BlurryTaskFreeFashionMnist(new FashionMnist(dataDir), seed, samplesPerTask, window);
+    }
     return Scenarios.create(name, new FashionMnist(dataDir), seed, samplesPerTask);
   }
 }

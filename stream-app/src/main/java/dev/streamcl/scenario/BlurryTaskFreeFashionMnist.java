@@ -131,6 +131,11 @@ public final class BlurryTaskFreeFashionMnist implements Scenario {
   }
 
   @Override
+  public String variant() {
+    return "window=" + window;
+  }
+
+  @Override
   public long seed() {
     return sharp.seed();
   }

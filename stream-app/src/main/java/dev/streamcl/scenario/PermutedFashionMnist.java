@@ -2,11 +2,14 @@ package dev.streamcl.scenario;
 
 import dev.streamcl.events.Sample;
 import java.util.Random;
+import java.util.SplittableRandom;
 
 /**
  * Domain-incremental Permuted Fashion-MNIST: {@code tasks} tasks over the same 10 classes, task
  * {@code t} showing every image through a fixed pixel permutation. Task 0 is the identity; task
- * {@code t >= 1} uses a Fisher–Yates shuffle of 0..783 driven by {@code java.util.Random(seed + t)}.
+ * {@code t >= 1} uses a Fisher–Yates shuffle of 0..783 driven by {@code java.util.Random(s_t)}, where
+ * {@code s_t} is the t-th {@code nextLong()} of {@code java.util.SplittableRandom(seed)}: seeds never
+ * share a permutation, as {@code Random(seed + t)} would (seed 41's task 2 = seed 42's task 1).
  * A permuted image is {@code permuted[i] = original[permutation[i]]}.
  *
  * <p>The training stream is task 0's pass over the training images, then task 1's, and so on; each
@@ -66,13 +69,22 @@ public final class PermutedFashionMnist implements Scenario {
     }
   }
 
-  /** Task {@code task}'s pixel permutation for this seed: identity for task 0, else drawn from {@code Random(seed + task)}. */
+  /** Task {@code task}'s pixel permutation for this seed: identity for task 0, else drawn from {@code Random(s_task)}. */
   public static int[] permutationOf(long seed, int task) {
     int[] permutation = identity(FashionMnist.PIXELS);
     if (task > 0) {
-      ScenarioSamples.fisherYates(permutation, new Random(seed + task));
+      ScenarioSamples.fisherYates(permutation, new Random(taskSeed(seed, task)));
     }
     return permutation;
+  }
+
+  private static long taskSeed(long seed, int task) {
+    SplittableRandom seeds = new SplittableRandom(seed);
+    long taskSeed = 0;
+    for (int t = 0; t < task; t++) {
+      taskSeed = seeds.nextLong();
+    }
+    return taskSeed;
   }
 
   /** A copy of task {@code task}'s pixel permutation. */

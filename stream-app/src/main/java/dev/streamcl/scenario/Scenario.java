@@ -30,4 +30,9 @@ public interface Scenario {
   default boolean testSetDependsOnSeed() {
     return false;
   }
+
+  /** Settings beyond name, seed and cap that shape the stream (e.g. a blend window), or "" when none. */
+  default String variant() {
+    return "";
+  }
 }

@@ -32,6 +32,8 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 public final class ScenarioPublisher {
   public static final String SCENARIO_HEADER = "streamcl.scenario";
   public static final String SEED_HEADER = "streamcl.seed";
+  /** {@link Scenario#variant()}, e.g. the blend window of a task-free scenario. */
+  public static final String VARIANT_HEADER = "streamcl.variant";
   public static final String PER_TASK_HEADER = "streamcl.samples-per-task";
   public static final int DEFAULT_COMMIT_EVERY = 5_000;
   /** A held-out set is read again by every evaluation, so it must outlive the default 7-day retention. */
@@ -136,13 +138,16 @@ public final class ScenarioPublisher {
     String foundScenario = header(last, SCENARIO_HEADER);
     String foundSeed = header(last, SEED_HEADER);
     String foundPerTask = header(last, PER_TASK_HEADER);
+    String foundVariant = header(last, VARIANT_HEADER);
     boolean same = scenario.name().equals(foundScenario)
         && perTask(scenario).equals(foundPerTask)
+        && variant(scenario).equals(foundVariant)
         && (!seedMatters || Long.toString(scenario.seed()).equals(foundSeed));
     if (!same) {
       throw new ScenarioMismatchException("Topic " + last.topic() + " already holds '" + key + "' written as scenario "
-          + foundScenario + " with seed " + foundSeed + " and samples per task " + foundPerTask + "; this run is "
-          + scenario.name() + " with seed " + scenario.seed() + " and samples per task " + perTask(scenario)
+          + foundScenario + " with seed " + foundSeed + ", samples per task " + foundPerTask + " and variant "
+          + foundVariant + "; this run is " + scenario.name() + " with seed " + scenario.seed() + ", samples per task "
+          + perTask(scenario) + " and variant " + variant(scenario)
           + ". Writing on would mix two streams: use another --topic-prefix, or delete the topics "
           + topics.samples().name() + " and " + topics.test(scenario.name()).name() + ".");
     }
@@ -157,11 +162,20 @@ public final class ScenarioPublisher {
     return scenario.samplesPerTask() == 0 ? "all" : Integer.toString(scenario.samplesPerTask());
   }
 
+  /** As the header reads; "(none)" when the scenario has no variant (and for topics written before the header existed). */
+  private static String variant(Scenario scenario) {
+    return scenario.variant().isEmpty() ? "(none)" : scenario.variant();
+  }
+
   private static List<Header> headers(Scenario scenario) {
-    return List.of(
+    List<Header> headers = new java.util.ArrayList<>(List.of(
         new RecordHeader(SCENARIO_HEADER, scenario.name().getBytes(StandardCharsets.UTF_8)),
         new RecordHeader(SEED_HEADER, Long.toString(scenario.seed()).getBytes(StandardCharsets.UTF_8)),
-        new RecordHeader(PER_TASK_HEADER, perTask(scenario).getBytes(StandardCharsets.UTF_8)));
+        new RecordHeader(PER_TASK_HEADER, perTask(scenario).getBytes(StandardCharsets.UTF_8))));
+    if (!scenario.variant().isEmpty()) {
+      headers.add(new RecordHeader(VARIANT_HEADER, scenario.variant().getBytes(StandardCharsets.UTF_8)));
+    }
+    return headers;
   }
 
   /** One topic's key to be completed, with its producer already initialised. */

@@ -51,6 +51,11 @@ class EndToEndTest {
   private static final int PER_TASK = 60;
   private static final int PUBLISH_EVERY = 25;
 
+  /** Every PUBLISH_EVERY labelled samples, and at the end of each task: 60 = 25 + 25 + 10, three per task. */
+  private static long expectedVersions() {
+    return 5L * ((PER_TASK + PUBLISH_EVERY - 1) / PUBLISH_EVERY);
+  }
+
   @Test
   void versionsAreGaplessAndRequestsAfterVersionKAreAnsweredByKOrNewer() throws Exception {
     Topics topics = new Topics(KafkaBrokerExtension.uniqueTopicPrefix("e2e"));
@@ -99,7 +104,7 @@ class EndToEndTest {
     EventCodec<ModelUpdate> updates = EventCodec.modelUpdates();
     EventCodec<Sample> samples = EventCodec.samples();
     Map<Long, Long> probes = new HashMap<>();
-    long expectedFinal = 5L * PER_TASK / PUBLISH_EVERY;
+    long expectedFinal = expectedVersions();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(clients.consumer(null));
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer(null))) {
       List<TopicPartition> partitions = List.of(new TopicPartition(topics.modelUpdates().name(), 0),
@@ -159,7 +164,7 @@ class EndToEndTest {
         versions.computeIfAbsent(update.getStreamId(), s -> new ArrayList<>()).add(update.getModelVersion());
       }
     }
-    long expected = 5L * PER_TASK / PUBLISH_EVERY;
+    long expected = expectedVersions();
     for (String stream : STREAMS) {
       List<Long> gapless = new ArrayList<>();
       for (long v = 1; v <= expected; v++) {

@@ -45,8 +45,14 @@ class PermutedFashionMnistTest {
         "a permutation of 0..783");
     assertNotEquals(Arrays.toString(p1), Arrays.toString(p2));
     assertTrue(IntStream.range(0, FashionMnist.PIXELS).filter(i -> p1[i] != i).count() > 700, "not near-identity");
-    assertArrayEquals(p1, PermutedFashionMnist.permutationOf(42, 1), "drawn from Random(seed + task)");
-    assertArrayEquals(p1, PermutedFashionMnist.permutationOf(41, 2));
+    assertArrayEquals(p1, PermutedFashionMnist.permutationOf(42, 1), "a function of seed and task");
+    java.util.Set<String> drawn = new java.util.HashSet<>();
+    for (long seed = 38; seed <= 46; seed++) {
+      for (int task = 1; task <= 5; task++) {
+        assertTrue(drawn.add(Arrays.toString(PermutedFashionMnist.permutationOf(seed, task))),
+            "seed " + seed + " task " + task + " repeats a permutation of a nearby seed");
+      }
+    }
 
     // Test set: task t's block is the test images in file order, permuted.
     for (int task = 0; task < 3; task++) {

@@ -93,6 +93,20 @@ class ScenarioPublisherTest {
     assertEquals(250, readCommitted(topics.samples().name()).size());
   }
 
+  @Test
+  void anotherBlendWindowOnTheSameTopicsFails(TestInfo info) {
+    Topics topics = topicsFor(info);
+    publisher(topics, 100).publish(new BlurryTaskFreeFashionMnist(DATA, 1, PER_TASK, 20), "s1");
+
+    ScenarioMismatchException e = assertThrows(ScenarioMismatchException.class,
+        () -> publisher(topics, 100).publish(new BlurryTaskFreeFashionMnist(DATA, 1, PER_TASK, 30), "s1"));
+
+    assertTrue(e.getMessage().contains("variant window=20") && e.getMessage().contains("variant window=30"),
+        e.getMessage());
+    assertEquals(0, publisher(topics, 100).publish(new BlurryTaskFreeFashionMnist(DATA, 1, PER_TASK, 20), "s1")
+        .training().written(), "the same window resumes");
+  }
+
   private static Topics topicsFor(TestInfo info) {
     return new Topics(KafkaBrokerExtension.uniqueTopicPrefix(info.getTestMethod().orElseThrow().getName()));
   }
