@@ -10,9 +10,11 @@ import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.ops.KafkaTopics;
 import java.io.PrintStream;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.common.TopicPartition;
@@ -57,12 +59,16 @@ final class ReplayCommand implements Callable<Integer> {
     LearnerJobConfig config = JobProperties.parse(recorded.jobProperties(), device, parallelism,
         LearnerJobConfig.DEFAULT_CHECKPOINT_INTERVAL_MS);
     String samples = original.samples().name();
-    Map<TopicPartition, Long> stop = recorded.stopOffsets(clients, samples);
+    Map<TopicPartition, Long> samplesStop = recorded.stopOffsets(clients, samples);
+    Map<TopicPartition, Long> stop = new HashMap<>(samplesStop); // travels with the job: must be serializable
+    if (config.kvb().keyInitTopic() != null) {
+      stop.putAll(RecordedRun.endOffsets(clients, config.kvb().keyInitTopic()));
+    }
     requireFresh(clients, replay);
-    KafkaTopics.create(clients.admin(), stop.size(), List.of(replay.modelUpdates().name(), replay.predictions().name(),
+    KafkaTopics.create(clients.admin(), samplesStop.size(), List.of(replay.modelUpdates().name(), replay.predictions().name(),
         replay.deadLetters().name(), replay.eval().name()));
     out.printf("Replaying %s (learners %s) from %s up to offsets %s into %s.*%n", recorded.models(),
-        String.join(",", config.learners()), samples, stop, replay.prefix());
+        String.join(",", config.learners()), samples, new TreeMap<>(toStrings(stop)), replay.prefix());
     LocalFlink.run(KafkaLearnerJob.create(clients, samples, replay, config, OffsetsInitializer.offsets(stop)), config,
         "streamcl-replay " + replay.prefix());
 
@@ -99,6 +105,12 @@ final class ReplayCommand implements Callable<Integer> {
     }
     out.println(same ? "Final per-task accuracies: identical" : "Final per-task accuracies: DIFFER");
     return same;
+  }
+
+  private static Map<String, Long> toStrings(Map<TopicPartition, Long> offsets) {
+    Map<String, Long> named = new HashMap<>();
+    offsets.forEach((partition, offset) -> named.put(partition.toString(), offset));
+    return named;
   }
 
   private static String percent(EvalResult result) {

@@ -101,6 +101,16 @@ public final class RecordedRun {
     return stop;
   }
 
+  /**
+   * The current end of a topic the run read whole (KVB's key-init topic: its samples seed the keys
+   * but are never learned, so no version records how far it was read).
+   */
+  public static Map<TopicPartition, Long> endOffsets(ClientConfigs clients, String topic) {
+    try (TopicReader reader = new TopicReader(clients, topic)) {
+      return reader.endOffsets();
+    }
+  }
+
   /** Where this run and {@code other} differ, one line per model; empty when every update is byte-identical. */
   public List<String> differencesFrom(RecordedRun other) {
     List<String> differences = new ArrayList<>();

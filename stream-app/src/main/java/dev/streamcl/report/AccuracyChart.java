@@ -98,11 +98,14 @@ final class AccuracyChart {
     return axis;
   }
 
-  /** taskStarts.get(k - 1) is where task k starts (task 0 starts at 0 and needs no line). */
+  /**
+   * taskStarts.get(k - 1) is where task id k starts (task 0 starts at 0 and needs no line); people
+   * read tasks from 1, as in the demo's table, so the line says "task k+1".
+   */
   private static void markTaskStarts(XYPlot plot, List<Long> taskStarts) {
     for (int k = 1; k <= taskStarts.size(); k++) {
       ValueMarker marker = new ValueMarker(taskStarts.get(k - 1), Color.GRAY, TASK_STROKE);
-      marker.setLabel("task " + k);
+      marker.setLabel("task " + (k + 1));
       marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
       marker.setLabelPaint(Color.DARK_GRAY);
       marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);

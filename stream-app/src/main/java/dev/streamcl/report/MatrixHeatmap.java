@@ -73,7 +73,7 @@ final class MatrixHeatmap {
 
   private static SymbolAxis taskAxis(String label, int tasks) {
     String[] names = new String[tasks];
-    for (int k = 0; k < tasks; k++) names[k] = "task " + k;
+    for (int k = 0; k < tasks; k++) names[k] = "task " + (k + 1); // counted from 1, as in the demo's table
     SymbolAxis axis = new SymbolAxis(label, names);
     axis.setGridBandsVisible(false);
     axis.setTickLabelFont(TASK_FONT);
