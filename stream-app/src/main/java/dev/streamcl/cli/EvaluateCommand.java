@@ -2,6 +2,7 @@ package dev.streamcl.cli;
 
 import dev.streamcl.evaluation.ContinualMetrics;
 import dev.streamcl.evaluation.EvalResults;
+import dev.streamcl.evaluation.EvaluationService;
 import dev.streamcl.evaluation.Evaluator;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.flink.LearnerJobConfig;
@@ -34,8 +35,15 @@ final class EvaluateCommand implements Callable<Integer> {
       description = "Number of classes (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
+  @Option(names = "--follow", description = "Run as a service: follow the model-updates topic and evaluate each "
+      + "evaluation point as it is published (and the newest versions whenever the topic goes quiet) until Ctrl-C.")
+  boolean follow;
+
   @Override
   public Integer call() throws Exception {
+    if (follow) {
+      return followUntilStopped();
+    }
     List<EvalResult> results = new Evaluator(kafka.clients(), kafka.topics(), scenario, encoding.encoderSpec(),
         labelLimit).evaluate(streamId, every);
     for (String learner : new TreeSet<>(results.stream().map(EvalResult::getLearner).toList())) {
@@ -54,6 +62,18 @@ final class EvaluateCommand implements Callable<Integer> {
           100 * m.backwardTransfer()));
     }
     System.out.println("Wrote " + results.size() + " results to " + kafka.topics().eval().name());
+    return 0;
+  }
+
+  private int followUntilStopped() throws InterruptedException {
+    Evaluator evaluator = new Evaluator(kafka.clients(), kafka.topics(), scenario, encoding.encoderSpec(), labelLimit);
+    EvaluationService service = new EvaluationService(kafka.clients(), kafka.topics(), evaluator, streamId, every);
+    Thread worker = new Thread(service, "streamcl-evaluation");
+    Runtime.getRuntime().addShutdownHook(new Thread(service::close));
+    System.out.println("Evaluating " + streamId + " as versions arrive on " + kafka.topics().modelUpdates().name()
+        + "; results go to " + kafka.topics().eval().name() + ". Ctrl-C stops.");
+    worker.start();
+    worker.join();
     return 0;
   }
 }

@@ -65,13 +65,31 @@ public final class Evaluator {
 
   /** Evaluates the stream's learners at every evaluation point, writes the results to the eval topic and returns them. */
   public List<EvalResult> evaluate(String streamId, int everyVersions) throws Exception {
+    List<EvalResult> results = evaluateWithoutPublishing(streamId, everyVersions);
+    publish(results);
+    return results;
+  }
+
+  /** As {@link #evaluate} but writes nothing. */
+  public List<EvalResult> evaluateWithoutPublishing(String streamId, int everyVersions) throws Exception {
+    requirePositive(everyVersions);
+    return evaluateVersions(streamId,
+        (update, isNewest, lastOfItsTask) -> isNewest || lastOfItsTask || update.getModelVersion() % everyVersions == 0);
+  }
+
+  static void requirePositive(int everyVersions) {
     if (everyVersions < 1) {
       throw new IllegalArgumentException("--every must be at least 1, got " + everyVersions);
     }
-    List<EvalResult> results = evaluateVersions(streamId,
-        (update, isNewest, lastOfItsTask) -> isNewest || lastOfItsTask || update.getModelVersion() % everyVersions == 0);
-    publish(results);
-    return results;
+  }
+
+  /** Accuracy of one whole version on each task of the test set and on all of it. */
+  List<EvalResult> evaluateVersion(ModelUpdate whole) throws Exception {
+    return evaluate(whole, testSetFor(whole));
+  }
+
+  String scenario() {
+    return scenario;
   }
 
   /** Evaluates only the newest version of each learner of the stream; writes nothing. */
