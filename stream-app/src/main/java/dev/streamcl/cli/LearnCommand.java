@@ -26,6 +26,8 @@ final class LearnCommand implements Callable<Integer> {
     long learned = LearnerJob.samplesIn(result);
     System.out.printf("Learned from %,d samples in %.1f s (%,.0f samples/s)%n", learned,
         result.getNetRuntime() / 1000.0, learned * 1000.0 / Math.max(1, result.getNetRuntime()));
+    LearnerJob.samplesPerSecond(result).forEach((name, rate) ->
+        System.out.printf("  %-12s %,.0f samples per busy second of its operator%n", name, rate));
     return 0;
   }
 }
