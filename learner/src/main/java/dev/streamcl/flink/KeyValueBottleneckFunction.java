@@ -67,12 +67,7 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    long start = System.nanoTime();
-    try {
-      takeIn(batch, ctx, out);
-    } finally {
-      busyTime.record(start, batch.size());
-    }
+    busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
   }
 
   private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
@@ -98,12 +93,7 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
   /** End of input: freeze keys with what there is, learn what waits, publish what was learned. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    long start = System.nanoTime();
-    try {
-      finishInput(ctx, out);
-    } finally {
-      busyTime.record(start, 0);
-    }
+    busyTime.time(0, () -> finishInput(ctx, out));
   }
 
   private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {

@@ -25,10 +25,20 @@ final class LearnerBusyTime {
     return busy;
   }
 
-  /** Records work that began at {@code startNanos} (System.nanoTime) on {@code count} new samples. */
-  void record(long startNanos, int count) {
-    nanos.add(System.nanoTime() - startNanos);
-    samples.add(count);
+  /** Work of a learner operator, e.g. taking in a batch. */
+  interface Work {
+    void run() throws Exception;
+  }
+
+  /** Runs {@code work} on {@code count} new samples and adds the time it took. */
+  void time(int count, Work work) throws Exception {
+    long start = System.nanoTime();
+    try {
+      work.run();
+    } finally {
+      nanos.add(System.nanoTime() - start);
+      samples.add(count);
+    }
   }
 
   /** Samples per busy second of each learner of a finished job. */

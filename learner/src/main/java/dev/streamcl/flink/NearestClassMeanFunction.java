@@ -50,12 +50,7 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    long start = System.nanoTime();
-    try {
-      takeIn(batch, ctx, out);
-    } finally {
-      busyTime.record(start, batch.size());
-    }
+    busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
   }
 
   private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
@@ -84,12 +79,7 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
   /** Fires when the input ends (the final watermark): publish whatever was learned since the last publish. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    long start = System.nanoTime();
-    try {
-      finishInput(ctx, out);
-    } finally {
-      busyTime.record(start, 0);
-    }
+    busyTime.time(0, () -> finishInput(ctx, out));
   }
 
   private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {

@@ -66,12 +66,7 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    long start = System.nanoTime();
-    try {
-      takeIn(batch, ctx, out);
-    } finally {
-      busyTime.record(start, batch.size());
-    }
+    busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
   }
 
   private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
@@ -88,12 +83,7 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
   /** End of input: learn the last partial minibatch and publish what was learned since the last version. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    long start = System.nanoTime();
-    try {
-      finishInput(ctx, out);
-    } finally {
-      busyTime.record(start, 0);
-    }
+    busyTime.time(0, () -> finishInput(ctx, out));
   }
 
   private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
