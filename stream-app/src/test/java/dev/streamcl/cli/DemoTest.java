@@ -13,7 +13,9 @@ import dev.streamcl.flink.PublishProgress;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.report.HeadlessChromium;
 import dev.streamcl.report.ReportData;
+import dev.streamcl.report.SampleReports;
 import dev.streamcl.scenario.FashionMnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +33,7 @@ class DemoTest {
   private static final double TOLERANCE = 0.003;
 
   @TempDir Path reportDir;
+  @TempDir Path browserDir;
 
   @Test
   void demoAccuracyEqualsAPlainJavaNearestClassMean() throws Exception {
@@ -69,6 +72,7 @@ class DemoTest {
 
     assertReportMatchesReferenceMatrix(result, referenceMatrix(data.train(), data.test()));
     assertOldClassMeansNeverChange(result.published());
+    assertReportRendersInChromium(result, browserDir);
   }
 
   /**
@@ -116,6 +120,20 @@ class DemoTest {
     assertTrue(nmc.metrics().averageForgetting() < finetune.metrics().averageForgetting() / 4,
         "class means are never overwritten: NMC loses accuracy only to confusion with new classes");
     assertTrue(Files.exists(result.reportHtml()), "the demo ends with the report");
+  }
+
+  /** The demo's own report, opened in headless Chromium: every chart decodes, every learner's numbers show. */
+  private static void assertReportRendersInChromium(Demo.Result result, Path workDir) throws Exception {
+    assertTrue(HeadlessChromium.installed(), "the report check needs Debian's chromium: apt-get install chromium");
+    String dom = new HeadlessChromium(workDir).dumpDom(result.reportHtml());
+    long images = 1 + result.report().learners().stream().filter(l -> l.matrix() != null).count();
+    assertEquals(6, images, "the accuracy chart and a matrix per learner");
+    assertEquals(images + "/" + images, HeadlessChromium.bodyAttribute(dom, "data-images-loaded"));
+    var rows = HeadlessChromium.summaryRows(dom);
+    for (ReportData.LearnerReport learner : result.report().learners()) {
+      assertTrue(HeadlessChromium.hasImage(dom, "matrix-" + learner.learner()), learner.learner());
+      assertEquals(SampleReports.expectedCells(learner), rows.get(learner.learner()), learner.learner());
+    }
   }
 
   private static ReportData.LearnerReport learnerReport(ReportData report, String learner) {

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** A three-task experiment with two task-aware learners and one task-free learner, and the figures the report should show. */
-final class SampleReports {
+public final class SampleReports {
   static final double NAN = Double.NaN;
   static final long TASK_SIZE = 12_000;
 
@@ -51,7 +51,7 @@ final class SampleReports {
   }
 
   /** The summary cells expected for a learner, formatted here from its inputs (not by the code under test). */
-  static List<String> expectedCells(LearnerReport learner) {
+  public static List<String> expectedCells(LearnerReport learner) {
     ContinualMetrics.Summary m = learner.metrics();
     return List.of(
         learner.learner(),
@@ -64,7 +64,7 @@ final class SampleReports {
   }
 
   /** HTML-escapes text, independently of the writer's own escaping. */
-  static String escaped(String text) {
+  public static String escaped(String text) {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;")
         .replace("'", "&#39;");
   }
