@@ -26,21 +26,23 @@ final class FixedMinibatches {
   /**
    * Runs {@code step} on every full minibatch, on every minibatch cut short by a task boundary, and
    * on the remainder when the input ended; what is left stays waiting. {@code progress} tells which
-   * task ids were already learned (the step must record what it takes in).
+   * task ids were already learned (the step must record what it takes in); {@code taskEnd} null
+   * ignores task ids.
    */
   static void drain(ListState<FeatureBatch> waiting, int size, boolean inputEnded, PublishProgress progress,
       TaskEnd taskEnd, Step step) throws Exception {
     int available = count(waiting);
-    if (available == 0 || (available < size && !inputEnded && !mayHoldBoundary(waiting, progress))) {
+    boolean cutAtTasks = taskEnd != null;
+    if (available == 0 || (available < size && !inputEnded && !(cutAtTasks && holdsBoundary(waiting, progress)))) {
       return;
     }
     FeatureBatch pending = joined(waiting);
     int from = 0;
     while (from < pending.size()) {
-      if (progress.opensNewTask(pending, from)) {
+      if (cutAtTasks && progress.opensNewTask(pending, from)) {
         taskEnd.ended();
       }
-      int end = Math.min(from + size, nextTaskStart(pending, from, progress.highestTask));
+      int end = Math.min(from + size, cutAtTasks ? nextTaskStart(pending, from, progress.highestTask) : pending.size());
       boolean complete = end - from == size || end < pending.size() || inputEnded;
       if (!complete) {
         break;
@@ -51,15 +53,20 @@ final class FixedMinibatches {
     waiting.update(from == pending.size() ? List.of() : List.of(pending.slice(from, pending.size())));
   }
 
-  /** Cheap pre-check: a partial minibatch can only be learned now if some task id rose. */
-  private static boolean mayHoldBoundary(ListState<FeatureBatch> waiting, PublishProgress progress) throws Exception {
+  /**
+   * Cheap pre-check: a partial minibatch can only be learned now if a task id rises after its first
+   * sample (a rise at the first sample is handled when that minibatch is learned).
+   */
+  private static boolean holdsBoundary(ListState<FeatureBatch> waiting, PublishProgress progress) throws Exception {
     int highest = progress.highestTask;
+    boolean first = true;
     for (FeatureBatch batch : waiting.get()) {
       for (int task : batch.taskIds) {
-        if (highest >= 0 && task > highest) {
+        if (!first && highest >= 0 && task > highest) {
           return true;
         }
         highest = Math.max(highest, task);
+        first = false;
       }
     }
     return false;

@@ -29,6 +29,7 @@ public final class JobProperties {
     p.put("labelLimit", Integer.toString(config.labelLimit()));
     p.put("maxPayloadBytes", Integer.toString(config.maxPayloadBytes()));
     p.put("microBatchSize", Integer.toString(config.microBatchSize()));
+    p.put("publishAtTaskEnd", Boolean.toString(config.publishAtTaskEnd()));
     KvbConfig kvb = config.kvb().config();
     p.put("kvb.config", kvb.codebooks() + "," + kvb.keysPerCodebook() + "," + kvb.keyDim() + "," + kvb.topK() + ","
         + kvb.classes() + "," + kvb.learningRate() + "," + kvb.labelSmoothing() + "," + kvb.seed() + ","
@@ -63,7 +64,8 @@ public final class JobProperties {
             properties.get(PREFIX + "kvb.keyInitTopic")),
         new ReplaySettings.Tuning(Integer.parseInt(replay[0]), Integer.parseInt(replay[1]),
             Integer.parseInt(replay[2]), Float.parseFloat(replay[3]), Integer.parseInt(replay[4]),
-            Long.parseLong(replay[5])));
+            Long.parseLong(replay[5])),
+        Boolean.parseBoolean(p.get("publishAtTaskEnd")));
   }
 
   /** Only the {@code job.*} entries of a model update's properties. */

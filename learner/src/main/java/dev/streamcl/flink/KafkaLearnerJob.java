@@ -42,7 +42,6 @@ public final class KafkaLearnerJob {
    */
   public static LearnerJob create(ClientConfigs clients, String samplesTopic, Topics outputs, LearnerJobConfig config,
       OffsetsInitializer stopAt) {
-    Topics topics = outputs;
     List<String> inputTopics = new ArrayList<>(List.of(samplesTopic));
     if (config.kvb().keyInitTopic() != null) {
       inputTopics.add(config.kvb().keyInitTopic());
@@ -51,7 +50,7 @@ public final class KafkaLearnerJob {
         .setBootstrapServers(clients.bootstrap())
         .setProperties(sourceProperties(clients))
         .setTopics(inputTopics)
-        .setGroupId("streamcl-learner-" + topics.prefix())
+        .setGroupId("streamcl-learner-" + outputs.prefix())
         .setStartingOffsets(OffsetsInitializer.earliest())
         .setDeserializer(new RawRecordDeserializer());
     if (stopAt != null) {
@@ -60,11 +59,11 @@ public final class KafkaLearnerJob {
     KafkaSource<RawRecord> kafkaSource = source.build();
     return new LearnerJob(config,
         env -> env.fromSource(kafkaSource, WatermarkStrategy.noWatermarks(), "samples"),
-        sink(clients, topics, topics.predictions().name(), "predictions", EventCodec::predictions,
+        sink(clients, outputs, outputs.predictions().name(), "predictions", EventCodec::predictions,
             Prediction::getStreamId, Prediction::getStreamId),
-        sink(clients, topics, topics.modelUpdates().name(), "model-updates", EventCodec::modelUpdates,
+        sink(clients, outputs, outputs.modelUpdates().name(), "model-updates", EventCodec::modelUpdates,
             u -> Topics.modelKey(u.getStreamId(), u.getLearner()), ModelUpdate::getStreamId),
-        sink(clients, topics, topics.deadLetters().name(), "dead-letters", EventCodec::deadLetters,
+        sink(clients, outputs, outputs.deadLetters().name(), "dead-letters", EventCodec::deadLetters,
             d -> d.getSourceTopic() + "/" + d.getPartition() + "/" + d.getOffset(),
             d -> d.getSourceTopic() + "/" + d.getPartition()));
   }
@@ -116,7 +115,8 @@ public final class KafkaLearnerJob {
             params.getInt("replay-batch", ReplaySettings.DEFAULT_MINIBATCH),
             params.getInt("replay-count", ReplaySettings.DEFAULT_MINIBATCH),
             params.getFloat("replay-lr", ReplaySettings.DEFAULT_LEARNING_RATE), params.getInt("replay-steps", 1),
-            params.getLong("replay-seed", ReplaySettings.DEFAULT_SEED)));
+            params.getLong("replay-seed", ReplaySettings.DEFAULT_SEED)),
+        !flag(params, "no-task-boundaries"));
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     // On a cluster, `flink run -p N` decides the parallelism unless --parallelism is given.
     if (params.has("parallelism")) {

@@ -33,7 +33,7 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
   private static final int KMEANS_CHUNK = 256;
 
   private final KvbSettings settings;
-  private final int publishEvery;
+  private final PublishPolicy publish;
   private final ComputeDevice device;
   private final EncoderIdentity encoder;
 
@@ -44,10 +44,10 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
   private transient ValueState<PublishProgress> progress;
   private transient Map<String, KeyValueBottleneckKernel> kernels;
 
-  public KeyValueBottleneckFunction(KvbSettings settings, int publishEvery, ComputeDevice device,
+  public KeyValueBottleneckFunction(KvbSettings settings, PublishPolicy publish, ComputeDevice device,
       EncoderIdentity encoder) {
     this.settings = settings;
-    this.publishEvery = publishEvery;
+    this.publish = publish;
     this.device = device;
     this.encoder = encoder;
   }
@@ -146,14 +146,15 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
     }
     PublishProgress published = progress.value();
     KeyValueBottleneckKernel kernel = kernelFor(ctx.getCurrentKey(), state);
-    FixedMinibatches.drain(waiting, settings.trainBatch(), inputEnded, published,
-        () -> publishIfLearned(ctx, state, published, PublishProgress.Trigger.TASK_END), minibatch -> {
-          Predictions predictions = kernel.trainStep(state, minibatch.features, minibatch.size(), minibatch.labels);
-          PredictionEvents.emitAndCount(out, minibatch, predictions, KeyValueBottleneckModel.LEARNER, published);
-          if (published.labelledSincePublish >= publishEvery) {
-            publish(ctx, state, published, PublishProgress.Trigger.INTERVAL);
-          }
-        });
+    FixedMinibatches.TaskEnd taskEnd = publish.atTaskEnd()
+        ? () -> publishIfLearned(ctx, state, published, PublishProgress.Trigger.TASK_END) : null;
+    FixedMinibatches.drain(waiting, settings.trainBatch(), inputEnded, published, taskEnd, minibatch -> {
+      Predictions predictions = kernel.trainStep(state, minibatch.features, minibatch.size(), minibatch.labels);
+      PredictionEvents.emitAndCount(out, minibatch, predictions, KeyValueBottleneckModel.LEARNER, published);
+      if (published.labelledSincePublish >= publish.everyLabelled()) {
+        publish(ctx, state, published, PublishProgress.Trigger.INTERVAL);
+      }
+    });
     bottleneck.update(state);
     progress.update(published);
   }

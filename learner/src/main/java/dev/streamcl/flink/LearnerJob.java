@@ -77,14 +77,14 @@ public final class LearnerJob {
     if (config.runs(NearestClassMeanModel.LEARNER)) {
       learners.add(trainingSamples(features)
           .keyBy(batch -> batch.streamId)
-          .process(new NearestClassMeanFunction(config.publishEveryLabelled(), config.device(), encoderIdentity),
+          .process(new NearestClassMeanFunction(config.publishPolicy(), config.device(), encoderIdentity),
               new AvroTypeInfo<>(Prediction.class))
           .name("learn-nmc").uid("learn-nmc"));
     }
     if (config.runs(KeyValueBottleneckModel.LEARNER)) {
       learners.add(features
           .keyBy(batch -> batch.streamId)
-          .process(new KeyValueBottleneckFunction(config.kvb(), config.publishEveryLabelled(), config.device(),
+          .process(new KeyValueBottleneckFunction(config.kvb(), config.publishPolicy(), config.device(),
               encoderIdentity), new AvroTypeInfo<>(Prediction.class))
           .name("learn-kvb").uid("learn-kvb"));
     }
@@ -92,7 +92,7 @@ public final class LearnerJob {
       if (ReplaySettings.isReplayLearner(name)) {
         learners.add(trainingSamples(features)
             .keyBy(batch -> batch.streamId)
-            .process(new ReplayHeadFunction(ReplaySettings.named(name, config.replay()), config.publishEveryLabelled(),
+            .process(new ReplayHeadFunction(ReplaySettings.named(name, config.replay()), config.publishPolicy(),
                 config.device(), encoderIdentity), new AvroTypeInfo<>(Prediction.class))
             .name("learn-" + name).uid("learn-" + name));
       }

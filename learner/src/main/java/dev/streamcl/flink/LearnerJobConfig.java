@@ -20,7 +20,8 @@ public record LearnerJobConfig(
     ComputeDevice device,
     List<String> learners,
     KvbSettings kvb,
-    ReplaySettings.Tuning replay) implements Serializable {
+    ReplaySettings.Tuning replay,
+    boolean publishAtTaskEnd) implements Serializable {
 
   public static final int DEFAULT_MICRO_BATCH = 64;
   public static final long DEFAULT_MAX_DELAY_MS = 100;
@@ -33,6 +34,14 @@ public record LearnerJobConfig(
   /** Largest class count the key-value bottleneck accepts (its values hold one float per class). */
   static final int KVB_MAX_CLASSES = 1000;
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
+
+  /** Publishing at task ends, as most streams with task ids want. */
+  public LearnerJobConfig(EncoderSpec encoder, int microBatchSize, long microBatchMaxDelayMs, int publishEveryLabelled,
+      int labelLimit, int maxPayloadBytes, int parallelism, long checkpointIntervalMs, ComputeDevice device,
+      List<String> learners, KvbSettings kvb, ReplaySettings.Tuning replay) {
+    this(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit, maxPayloadBytes, parallelism,
+        checkpointIntervalMs, device, learners, kvb, replay, true);
+  }
 
   public LearnerJobConfig {
     require(microBatchSize > 0, "micro-batch size must be positive");
@@ -68,17 +77,26 @@ public record LearnerJobConfig(
 
   public LearnerJobConfig withPublishEvery(int labelled) {
     return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, labelled, labelLimit,
-        maxPayloadBytes, parallelism, checkpointIntervalMs, device, learners, kvb, replay);
+        maxPayloadBytes, parallelism, checkpointIntervalMs, device, learners, kvb, replay, publishAtTaskEnd);
   }
 
   public LearnerJobConfig withParallelism(int value) {
     return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
-        maxPayloadBytes, value, checkpointIntervalMs, device, learners, kvb, replay);
+        maxPayloadBytes, value, checkpointIntervalMs, device, learners, kvb, replay, publishAtTaskEnd);
   }
 
   public LearnerJobConfig withLearners(List<String> names, KvbSettings settings) {
     return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
-        maxPayloadBytes, parallelism, checkpointIntervalMs, device, names, settings, replay);
+        maxPayloadBytes, parallelism, checkpointIntervalMs, device, names, settings, replay, publishAtTaskEnd);
+  }
+
+  public LearnerJobConfig withPublishAtTaskEnd(boolean value) {
+    return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
+        maxPayloadBytes, parallelism, checkpointIntervalMs, device, learners, kvb, replay, value);
+  }
+
+  public PublishPolicy publishPolicy() {
+    return new PublishPolicy(publishEveryLabelled, publishAtTaskEnd);
   }
 
   private static void require(boolean condition, String message) {

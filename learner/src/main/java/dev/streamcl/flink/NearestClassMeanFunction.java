@@ -24,7 +24,7 @@ import org.apache.flink.util.Collector;
  */
 public final class NearestClassMeanFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
 
-  private final int publishEvery;
+  private final PublishPolicy publish;
   private final ComputeDevice device;
   private final EncoderIdentity encoder;
 
@@ -32,8 +32,8 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
   private transient ValueState<PublishProgress> progress;
   private transient NearestClassMean kernel;
 
-  public NearestClassMeanFunction(int publishEvery, ComputeDevice device, EncoderIdentity encoder) {
-    this.publishEvery = publishEvery;
+  public NearestClassMeanFunction(PublishPolicy publish, ComputeDevice device, EncoderIdentity encoder) {
+    this.publish = publish;
     this.device = device;
     this.encoder = encoder;
   }
@@ -63,12 +63,12 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     }
     Predictions predictions = kernel.predictThenNormalize(state, batch.features, batch.size(), batch.labels);
     for (int i = 0; i < batch.size(); i++) {
-      if (published.opensNewTask(batch, i)) {
+      if (publish.atTaskEnd() && published.opensNewTask(batch, i)) {
         publishIfLearned(ctx, state, published, PublishProgress.Trigger.TASK_END);
       }
       out.collect(PredictionEvents.of(batch, i, predictions, NearestClassMeanModel.LEARNER, published.version));
       learn(state, published, batch, i, predictions);
-      if (published.labelledSincePublish >= publishEvery) {
+      if (published.labelledSincePublish >= publish.everyLabelled()) {
         publish(ctx, state, published, PublishProgress.Trigger.INTERVAL);
       }
     }

@@ -35,7 +35,7 @@ import org.apache.flink.util.Collector;
  */
 public final class ReplayHeadFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
   private final ReplaySettings settings;
-  private final int publishEvery;
+  private final PublishPolicy publish;
   private final ComputeDevice device;
   private final EncoderIdentity encoder;
 
@@ -45,9 +45,9 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
   private transient ValueState<PublishProgress> progress;
   private transient Map<String, ExperienceReplay> learners;
 
-  public ReplayHeadFunction(ReplaySettings settings, int publishEvery, ComputeDevice device, EncoderIdentity encoder) {
+  public ReplayHeadFunction(ReplaySettings settings, PublishPolicy publish, ComputeDevice device, EncoderIdentity encoder) {
     this.settings = settings;
-    this.publishEvery = publishEvery;
+    this.publish = publish;
     this.device = device;
     this.encoder = encoder;
   }
@@ -104,13 +104,14 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
   private void trainMinibatches(Context ctx, Collector<Prediction> out, boolean inputEnded) throws Exception {
     ExperienceReplay learner = learnerFor(ctx.getCurrentKey());
     PublishProgress published = progress.value();
-    FixedMinibatches.drain(waiting, settings.minibatch(), inputEnded, published,
-        () -> publishIfLearned(ctx, published, PublishProgress.Trigger.TASK_END), minibatch -> {
-          PredictionEvents.emitAndCount(out, minibatch, testThenTrain(learner, minibatch), settings.learner(), published);
-          if (published.labelledSincePublish >= publishEvery) {
-            publish(ctx, published, PublishProgress.Trigger.INTERVAL);
-          }
-        });
+    FixedMinibatches.TaskEnd taskEnd = publish.atTaskEnd()
+        ? () -> publishIfLearned(ctx, published, PublishProgress.Trigger.TASK_END) : null;
+    FixedMinibatches.drain(waiting, settings.minibatch(), inputEnded, published, taskEnd, minibatch -> {
+      PredictionEvents.emitAndCount(out, minibatch, testThenTrain(learner, minibatch), settings.learner(), published);
+      if (published.labelledSincePublish >= publish.everyLabelled()) {
+        publish(ctx, published, PublishProgress.Trigger.INTERVAL);
+      }
+    });
     head.update(learner.head());
     memory.update(learner.memory());
     progress.update(published);

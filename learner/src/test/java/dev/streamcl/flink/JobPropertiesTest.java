@@ -20,7 +20,7 @@ class JobPropertiesTest {
     KvbConfig kvb = new KvbConfig(8, 32, 6, 2, 7, 0.25, 0.05, 1L << 60 | 3, 0.9, 0.2, 123);
     LearnerJobConfig config = new LearnerJobConfig(EncoderSpec.parse("pixels:28x28", cpu), 48, 100, 333, 7, 4096, 3,
         1500, cpu, List.of("fetril", "nmc", "kvb", "er-balanced"), new KvbSettings(kvb, 77, 4, "p.key-init"),
-        new ReplaySettings.Tuning(250, 16, 24, 0.07f, 2, -9L));
+        new ReplaySettings.Tuning(250, 16, 24, 0.07f, 2, -9L), false);
 
     Map<String, String> recorded = JobProperties.of(config);
 

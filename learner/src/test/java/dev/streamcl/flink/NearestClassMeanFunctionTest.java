@@ -246,7 +246,7 @@ class NearestClassMeanFunctionTest {
 
     Learner(int publishEvery, OperatorSubtaskState restoreFrom) throws Exception {
       harness = new KeyedOneInputStreamOperatorTestHarness<>(
-          new KeyedProcessOperator<>(new NearestClassMeanFunction(publishEvery, ComputeDevice.cpu(), ENCODER)),
+          new KeyedProcessOperator<>(new NearestClassMeanFunction(PublishPolicy.every(publishEvery), ComputeDevice.cpu(), ENCODER)),
           batch -> batch.streamId, Types.STRING);
       if (restoreFrom != null) {
         harness.initializeState(restoreFrom);

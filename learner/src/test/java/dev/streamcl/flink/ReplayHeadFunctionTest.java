@@ -112,8 +112,8 @@ class ReplayHeadFunctionTest {
 
     Learner(OperatorSubtaskState restoreFrom) throws Exception {
       harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ReplayHeadFunction(
-          ReplaySettings.named("er", new ReplaySettings.Tuning(500, 32, 32, 0.1f, 1, 7)), 100, ComputeDevice.cpu(),
-          ENCODER)), batch -> batch.streamId, Types.STRING);
+          ReplaySettings.named("er", new ReplaySettings.Tuning(500, 32, 32, 0.1f, 1, 7)), PublishPolicy.every(100),
+          ComputeDevice.cpu(), ENCODER)), batch -> batch.streamId, Types.STRING);
       if (restoreFrom != null) {
         harness.initializeState(restoreFrom);
       }

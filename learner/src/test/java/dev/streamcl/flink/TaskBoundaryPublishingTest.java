@@ -1,6 +1,7 @@
 package dev.streamcl.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.events.EncoderIdentity;
@@ -12,7 +13,7 @@ import dev.streamcl.onnx.ComputeDevice;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
@@ -25,7 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every learner publishes the model trained through each task just before the first sample of the
- * next task, whatever micro-batches Flink cut, and marks it for the accuracy matrix.
+ * next task, whatever micro-batches Flink cut, and marks it for the accuracy matrix; with the policy
+ * off, or without task ids, task ids change nothing.
  */
 class TaskBoundaryPublishingTest {
   private static final int DIM = 12;
@@ -35,25 +37,31 @@ class TaskBoundaryPublishingTest {
   private static final int TASKS = 4;
   /** Larger than the stream: only task boundaries and the end of input publish. */
   private static final int PUBLISH_EVERY = 10_000;
+  /** Every 5th sample unlabelled, so each boundary (230, 460, 690) opens with an unlabelled sample. */
+  private static final int UNLABELLED_EVERY = 5;
+
+  private interface Learner extends Function<PublishPolicy, KeyedProcessFunction<String, FeatureBatch, Prediction>> {}
 
   static Stream<Arguments> learners() {
-    Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> nmc =
-        () -> new NearestClassMeanFunction(PUBLISH_EVERY, ComputeDevice.cpu(), ENCODER);
-    Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> er = () -> new ReplayHeadFunction(
-        ReplaySettings.named("er", new ReplaySettings.Tuning(100, 32, 32, 0.1f, 1, 7)), PUBLISH_EVERY,
+    Learner nmc = policy -> new NearestClassMeanFunction(policy, ComputeDevice.cpu(), ENCODER);
+    Learner er = policy -> new ReplayHeadFunction(
+        ReplaySettings.named("er", new ReplaySettings.Tuning(100, 32, 32, 0.1f, 1, 7)), policy, ComputeDevice.cpu(),
+        ENCODER);
+    Learner kvb = policy -> new KeyValueBottleneckFunction(new KvbSettings(kvbConfig(100), 64, 3, null), policy,
         ComputeDevice.cpu(), ENCODER);
-    KvbConfig small = new KvbConfig(4, 16, 4, 1, 2 * TASKS, 0.3, 0.1, 3L, 0.95, 0.1, 100);
-    Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> kvb = () -> new KeyValueBottleneckFunction(
-        new KvbSettings(small, 64, 3, null), PUBLISH_EVERY, ComputeDevice.cpu(), ENCODER);
-    return Stream.of(Arguments.of("nmc", nmc), Arguments.of("er", er), Arguments.of("kvb", kvb));
+    // Keys freeze only after the first boundary has arrived: the waiting samples are cut there.
+    Learner kvbLateKeys = policy -> new KeyValueBottleneckFunction(new KvbSettings(kvbConfig(300), 64, 3, null),
+        policy, ComputeDevice.cpu(), ENCODER);
+    return Stream.of(Arguments.of("nmc", nmc), Arguments.of("er", er), Arguments.of("kvb", kvb),
+        Arguments.of("kvb, keys after task 1 began", kvbLateKeys));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("learners")
-  void publishesTheModelTrainedThroughEachTaskAtItsBoundary(String name,
-      Supplier<KeyedProcessFunction<String, FeatureBatch, Prediction>> learner) throws Exception {
-    List<GeneratedFeatures.Row> rows = GeneratedFeatures.stream(11, DIM, PER_TASK * TASKS, PER_TASK, 0, 0.3f);
-    Run run = run(learner.get(), GeneratedFeatures.batches(STREAM, DIM, rows, 37, 5, 101, 64));
+  void publishesTheModelTrainedThroughEachTaskAtItsBoundary(String name, Learner learner) throws Exception {
+    List<GeneratedFeatures.Row> rows = rows();
+    Run run = run(learner.apply(PublishPolicy.every(PUBLISH_EVERY)), GeneratedFeatures.batches(STREAM, DIM, rows,
+        37, 5, 101, 64));
 
     assertEquals(TASKS, run.updates.size(), name + ": one version per task (3 boundaries + end of input)");
     for (int task = 0; task < TASKS; task++) {
@@ -69,9 +77,40 @@ class TaskBoundaryPublishingTest {
           + prediction.getSequence() + " is the one trained through the task before it");
     }
 
-    Run otherCut = run(learner.get(), GeneratedFeatures.batches(STREAM, DIM, rows, 3, 250, 17));
+    Run otherCut = run(learner.apply(PublishPolicy.every(PUBLISH_EVERY)), GeneratedFeatures.batches(STREAM, DIM, rows,
+        3, 250, 17));
     assertEquals(encoded(run.updates), encoded(otherCut.updates),
         name + ": the same versions, byte for byte, whatever the micro-batches");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("learners")
+  void withThePolicyOffTaskIdsChangeNothing(String name, Learner learner) throws Exception {
+    List<GeneratedFeatures.Row> rows = rows();
+    Run off = run(learner.apply(new PublishPolicy(PUBLISH_EVERY, false)), GeneratedFeatures.batches(STREAM, DIM,
+        rows, 37, 5, 101, 64));
+    Run withoutTaskIds = run(learner.apply(PublishPolicy.every(PUBLISH_EVERY)), withoutTaskIds(
+        GeneratedFeatures.batches(STREAM, DIM, rows, 37, 5, 101, 64)));
+
+    assertEquals(1, off.updates.size(), name + ": only the end of input publishes");
+    assertEquals("input-end", off.updates.get(0).getProperties().get(PublishProgress.TRIGGER));
+    assertEquals(1, withoutTaskIds.updates.size(), name + ": no task ids, no boundaries");
+    assertFalse(withoutTaskIds.updates.get(0).getProperties().containsKey(PublishProgress.TRAINED_THROUGH_TASK));
+    assertEquals(off.updates.get(0).getTensors(), withoutTaskIds.updates.get(0).getTensors(),
+        name + ": the same model as a stream without task ids");
+  }
+
+  private static List<GeneratedFeatures.Row> rows() {
+    return GeneratedFeatures.stream(11, DIM, PER_TASK * TASKS, PER_TASK, UNLABELLED_EVERY, 0.3f);
+  }
+
+  private static KvbConfig kvbConfig(int keyInitSamples) {
+    return new KvbConfig(4, 16, 4, 1, 2 * TASKS, 0.3, 0.1, 3L, 0.95, 0.1, keyInitSamples);
+  }
+
+  private static List<FeatureBatch> withoutTaskIds(List<FeatureBatch> batches) {
+    batches.forEach(batch -> Arrays.fill(batch.taskIds, -1));
+    return batches;
   }
 
   private record Run(List<ModelUpdate> updates, List<Prediction> predictions) {}

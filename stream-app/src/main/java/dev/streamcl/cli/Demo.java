@@ -153,8 +153,11 @@ public final class Demo {
       }
       out.println("Evaluating every " + settings.evaluateEvery() + "th version and every task boundary on "
           + topics.test(scenario.name()).name());
-      List<EvalResult> evaluation = new Evaluator(clients, topics, scenario.name(), settings.learner().encoder(),
-          settings.learner().labelLimit()).evaluate(settings.streamId(), settings.evaluateEvery());
+      List<EvalResult> evaluation;
+      try (Evaluator evaluator = new Evaluator(clients, topics, scenario.name(), settings.learner().encoder(),
+          settings.learner().labelLimit())) {
+        evaluation = evaluator.evaluate(settings.streamId(), settings.evaluateEvery());
+      }
       ReportData report = new ReportBuilder(clients, topics, scenario.name(), PREQUENTIAL_WINDOW)
           .build(settings.streamId(), LearnerJob.samplesPerSecond(job));
       Path html = settings.reportDir() == null ? null : ReportWriter.write(report, settings.reportDir());

@@ -43,6 +43,9 @@ final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    if (evaluateEvery < 1) {
+      throw new UserError("--evaluate-every must be at least 1, got " + evaluateEvery);
+    }
     if (joint && !learner.learners.contains("finetune")) {
       throw new UserError("--joint reports the fine-tuned head of an i.i.d. stream: add finetune to --learners");
     }

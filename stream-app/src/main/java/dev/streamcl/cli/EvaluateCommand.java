@@ -6,6 +6,7 @@ import dev.streamcl.evaluation.EvaluationService;
 import dev.streamcl.evaluation.Evaluator;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.flink.LearnerJobConfig;
+import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -39,13 +40,22 @@ final class EvaluateCommand implements Callable<Integer> {
       + "evaluation point as it is published (and the newest versions whenever the topic goes quiet) until Ctrl-C.")
   boolean follow;
 
+  @Option(names = "--idle-seconds", defaultValue = "30", description = "With --follow: evaluate the newest versions "
+      + "once the topic has been quiet this long (default: ${DEFAULT-VALUE}).")
+  long idleSeconds;
+
+  private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+
   @Override
   public Integer call() throws Exception {
     if (follow) {
       return followUntilStopped();
     }
-    List<EvalResult> results = new Evaluator(kafka.clients(), kafka.topics(), scenario, encoding.encoderSpec(),
-        labelLimit).evaluate(streamId, every);
+    List<EvalResult> results;
+    try (Evaluator evaluator = new Evaluator(kafka.clients(), kafka.topics(), scenario, encoding.encoderSpec(),
+        labelLimit)) {
+      results = evaluator.evaluate(streamId, every);
+    }
     for (String learner : new TreeSet<>(results.stream().map(EvalResult::getLearner).toList())) {
       System.out.println(learner);
       Evaluator.byVersion(results, learner).forEach((version, tasks) -> {
@@ -67,13 +77,29 @@ final class EvaluateCommand implements Callable<Integer> {
 
   private int followUntilStopped() throws InterruptedException {
     Evaluator evaluator = new Evaluator(kafka.clients(), kafka.topics(), scenario, encoding.encoderSpec(), labelLimit);
-    EvaluationService service = new EvaluationService(kafka.clients(), kafka.topics(), evaluator, streamId, every);
+    EvaluationService service = new EvaluationService(kafka.clients(), kafka.topics(), evaluator, streamId, every,
+        Duration.ofSeconds(idleSeconds));
     Thread worker = new Thread(service, "streamcl-evaluation");
-    Runtime.getRuntime().addShutdownHook(new Thread(service::close));
+    // Ctrl-C: let the version being evaluated finish writing before the JVM goes.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      service.close();
+      joinQuietly(worker);
+    }));
     System.out.println("Evaluating " + streamId + " as versions arrive on " + kafka.topics().modelUpdates().name()
         + "; results go to " + kafka.topics().eval().name() + ". Ctrl-C stops.");
     worker.start();
     worker.join();
+    if (service.failure() != null) {
+      throw new UserError("The evaluation service stopped: " + service.failure().getMessage());
+    }
     return 0;
+  }
+
+  private static void joinQuietly(Thread worker) {
+    try {
+      worker.join(SHUTDOWN_GRACE.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -80,6 +80,10 @@ public final class LearnerOptions {
       description = "SGD steps per minibatch of the replay heads (default: ${DEFAULT-VALUE}).")
   int replaySteps;
 
+  @Option(names = "--no-task-boundaries", description = "Do not publish a version (nor close SGD minibatches) when a "
+      + "higher task id arrives; for task-free streams whose samples still carry their source task (blurry-fmnist).")
+  boolean noTaskBoundaries;
+
   public LearnerJobConfig config(Topics topics) {
     ComputeDevice compute = encoding.computeDevice();
     if (!kvbKeys.equals("stream") && !kvbKeys.equals("topic")) {
@@ -90,6 +94,6 @@ public final class LearnerOptions {
     return new LearnerJobConfig(encoding.encoderSpec(), batchSize, LearnerJobConfig.DEFAULT_MAX_DELAY_MS,
         publishEvery, labelLimit, maxPayloadBytes, parallelism, checkpointIntervalMs, compute, learners, kvb,
         new ReplaySettings.Tuning(replayCapacity, replayBatch, replayCount, replayLearningRate, replaySteps,
-            ReplaySettings.DEFAULT_SEED));
+            ReplaySettings.DEFAULT_SEED), !noTaskBoundaries);
   }
 }

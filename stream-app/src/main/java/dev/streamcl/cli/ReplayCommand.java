@@ -7,7 +7,9 @@ import dev.streamcl.flink.JobProperties;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaTopics;
 import java.io.PrintStream;
 import java.util.HashMap;
@@ -48,25 +50,25 @@ final class ReplayCommand implements Callable<Integer> {
     ClientConfigs clients = kafka.clients();
     Topics original = kafka.topics();
     Topics replay = new Topics(Objects.requireNonNullElse(into, kafka.topicPrefix + ".replay"));
-    return run(clients, original, replay, scenario, dev.streamcl.onnx.ComputeDevice.parse(device, false), parallelism,
+    return run(clients, original, replay, scenario, ComputeDevice.parse(device, false), parallelism,
         System.out) ? 0 : 1;
   }
 
   /** Replays the run on {@code original}'s topics into {@code replay}'s; true when it reproduced the run exactly. */
   static boolean run(ClientConfigs clients, Topics original, Topics replay, String scenario,
-      dev.streamcl.onnx.ComputeDevice device, int parallelism, PrintStream out) throws Exception {
+      ComputeDevice device, int parallelism, PrintStream out) throws Exception {
     RecordedRun recorded = RecordedRun.read(clients, original.modelUpdates().name());
     LearnerJobConfig config = JobProperties.parse(recorded.jobProperties(), device, parallelism,
         LearnerJobConfig.DEFAULT_CHECKPOINT_INTERVAL_MS);
-    String samples = original.samples().name();
+    String samples = recorded.samplesTopic();
     Map<TopicPartition, Long> samplesStop = recorded.stopOffsets(clients, samples);
     Map<TopicPartition, Long> stop = new HashMap<>(samplesStop); // travels with the job: must be serializable
     if (config.kvb().keyInitTopic() != null) {
       stop.putAll(RecordedRun.endOffsets(clients, config.kvb().keyInitTopic()));
     }
     requireFresh(clients, replay);
-    KafkaTopics.create(clients.admin(), samplesStop.size(), List.of(replay.modelUpdates().name(), replay.predictions().name(),
-        replay.deadLetters().name(), replay.eval().name()));
+    KafkaTopics.create(clients.admin(), samplesStop.size(), List.of(replay.modelUpdates().name(),
+        replay.predictions().name(), replay.deadLetters().name(), replay.eval().name()));
     out.printf("Replaying %s (learners %s) from %s up to offsets %s into %s.*%n", recorded.models(),
         String.join(",", config.learners()), samples, new TreeMap<>(toStrings(stop)), replay.prefix());
     LocalFlink.run(KafkaLearnerJob.create(clients, samples, replay, config, OffsetsInitializer.offsets(stop)), config,
@@ -76,19 +78,27 @@ final class ReplayCommand implements Callable<Integer> {
     List<String> differences = recorded.differencesFrom(replayed);
     out.println(differences.isEmpty()
         ? "Model updates: all " + recorded.models().size() + " models' versions are byte-identical"
-        : "Model updates differ:\n  " + String.join("\n  ", differences));
+        : "Model updates differ:\n  " + String.join("\n  ", differences) + "\nA replay reproduces a finished run "
+            + "(learn --bounded to its end, samples topic unchanged since); a run stopped midway, or one whose "
+            + "samples topic was since rewritten, cannot be reproduced.");
     boolean sameAccuracies = compareFinalAccuracies(clients, original, replay, scenario, config, recorded, out);
     return differences.isEmpty() && sameAccuracies;
   }
 
   private static boolean compareFinalAccuracies(ClientConfigs clients, Topics original, Topics replay, String scenario,
       LearnerJobConfig config, RecordedRun recorded, PrintStream out) throws Exception {
-    Evaluator before = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit());
-    Evaluator after = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit(),
-        replay.modelUpdates().name());
+    try (Evaluator before = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit());
+        Evaluator after = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit(),
+            replay.modelUpdates().name())) {
+      return compare(before, after, recorded.streams(), out);
+    }
+  }
+
+  private static boolean compare(Evaluator before, Evaluator after, List<String> streams, PrintStream out)
+      throws Exception {
     boolean same = true;
     out.printf("%-22s %-8s %-6s %10s %10s%n", "stream/learner", "version", "task", "original", "replay");
-    for (String stream : recorded.streams()) {
+    for (String stream : streams) {
       List<EvalResult> a = before.evaluateNewest(stream);
       List<EvalResult> b = after.evaluateNewest(stream);
       for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
@@ -118,11 +128,14 @@ final class ReplayCommand implements Callable<Integer> {
   }
 
   private static void requireFresh(ClientConfigs clients, Topics replay) {
-    try {
-      RecordedRun.read(clients, replay.modelUpdates().name());
-    } catch (IllegalArgumentException | IllegalStateException empty) {
-      return; // no topic, or no updates on it
+    Map<TopicPartition, Long> end;
+    try (TopicReader reader = new TopicReader(clients, replay.modelUpdates().name())) {
+      end = reader.endOffsets();
+    } catch (IllegalStateException noSuchTopic) {
+      return;
     }
-    throw new UserError(replay.modelUpdates().name() + " already holds model updates: pass --into with a new prefix");
+    if (end.values().stream().anyMatch(offset -> offset > 0)) {
+      throw new UserError(replay.modelUpdates().name() + " already holds records: pass --into with a new prefix");
+    }
   }
 }

@@ -9,7 +9,6 @@ import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -17,6 +16,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -25,8 +25,9 @@ import org.apache.kafka.common.errors.WakeupException;
  * The evaluator as a service: follows the model-updates topic while learners publish, and evaluates
  * each evaluation point once its version is whole: every K-th version, the last version trained
  * through each task (known when the next version starts a later task), the version published at the
- * end of the input, and the newest version of each model whenever the topic goes quiet. Versions
- * already on the eval topic (a restart) are not evaluated again.
+ * end of the input, and the newest version of each model once the topic has been idle for a while
+ * (a bounded run may end on an interval version). A version counts as evaluated when its
+ * whole-test-set result, written last, is on the eval topic, so a restart finishes what a crash cut off.
  */
 public final class EvaluationService implements Runnable, AutoCloseable {
   private static final Duration POLL = Duration.ofMillis(200);
@@ -36,25 +37,33 @@ public final class EvaluationService implements Runnable, AutoCloseable {
   private final Evaluator evaluator;
   private final String streamId;
   private final int everyVersions;
-  private final KafkaConsumer<String, byte[]> consumer;
+  private final long idleNanos;
   private final Map<String, WholeModels> models = new HashMap<>();
   /** Per model: the newest whole version, kept until the next one tells whether it ended a task. */
   private final Map<String, ModelUpdate> previous = new HashMap<>();
-  private final Set<String> evaluated = new HashSet<>();
+  private final Set<String> evaluated = ConcurrentHashMap.newKeySet();
   private final AtomicLong evaluatedVersions = new AtomicLong();
-  private volatile boolean caughtUp;
+  private final AtomicLong idleChecks = new AtomicLong();
   private final Map<String, Long> newestEvaluated = new ConcurrentHashMap<>();
+  private volatile KafkaConsumer<String, byte[]> consumer;
+  private volatile boolean stopped;
+  private volatile boolean caughtUp;
+  private volatile Exception failure;
 
-  /** @param streamId the stream to evaluate, or null for every stream */
+  /**
+   * @param streamId the stream to evaluate, or null for every stream
+   * @param idle how long the topic must stay quiet before the newest versions are evaluated; longer
+   *     than a few checkpoint intervals, since versions only become readable at checkpoints
+   */
   public EvaluationService(ClientConfigs clients, Topics topics, Evaluator evaluator, String streamId,
-      int everyVersions) {
+      int everyVersions, Duration idle) {
     Evaluator.requirePositive(everyVersions);
     this.clients = clients;
     this.topics = topics;
     this.evaluator = evaluator;
     this.streamId = streamId;
     this.everyVersions = everyVersions;
-    this.consumer = new KafkaConsumer<>(clients.consumer(null));
+    this.idleNanos = idle.toNanos();
   }
 
   /** Versions evaluated since start (a gauge for operators and tests). */
@@ -62,59 +71,87 @@ public final class EvaluationService implements Runnable, AutoCloseable {
     return evaluatedVersions.get();
   }
 
-  /** Whether the service has read every update published before it started. */
-  public boolean caughtUp() {
-    return caughtUp;
-  }
-
   /** The newest evaluated version of "stream/learner", or 0. */
   public long newestEvaluated(String stream, String learner) {
     return newestEvaluated.getOrDefault(stream + "/" + learner, 0L);
   }
 
-  @Override
-  public void run() {
-    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
-    try {
-      rememberEvaluatedVersions();
-      List<TopicPartition> partitions = consumer.partitionsFor(topics.modelUpdates().name(), Duration.ofSeconds(30))
-          .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> endAtStart = consumer.endOffsets(partitions);
-      while (true) {
-        var records = consumer.poll(POLL);
-        if (records.isEmpty()) {
-          evaluateNewestVersions();
-        }
-        for (ConsumerRecord<String, byte[]> record : records) {
-          ModelUpdate update = codec.decode(record.value());
-          if (streamId == null || streamId.equals(update.getStreamId())) {
-            ModelUpdate whole = models.computeIfAbsent(key(update), k -> new WholeModels()).add(update);
-            if (whole != null) {
-              arrived(whole);
-            }
-          }
-        }
-        caughtUp = caughtUp || reached(endAtStart);
-      }
-    } catch (WakeupException stopped) {
-      // close() was called
-    } catch (Exception e) {
-      throw new IllegalStateException("The evaluation service stopped: " + e.getMessage(), e);
-    } finally {
-      consumer.close();
-    }
+  /** How often the topic stayed quiet long enough for the newest versions to be evaluated. */
+  public long idleChecks() {
+    return idleChecks.get();
   }
 
-  private boolean reached(Map<TopicPartition, Long> offsets) {
-    return offsets.entrySet().stream().allMatch(end -> consumer.position(end.getKey()) >= end.getValue());
+  /** Whether the service has read every update published before it started. */
+  public boolean caughtUp() {
+    return caughtUp;
+  }
+
+  /** Why {@link #run()} ended, if it failed; null otherwise. */
+  public Exception failure() {
+    return failure;
+  }
+
+  @Override
+  public void run() {
+    try (KafkaConsumer<String, byte[]> reading = new KafkaConsumer<>(clients.consumer(null)); evaluator) {
+      consumer = reading;
+      if (stopped) {
+        return;
+      }
+      rememberEvaluatedVersions();
+      Map<TopicPartition, Long> endAtStart = assignFromBeginning(reading);
+      long lastArrival = System.nanoTime();
+      while (!stopped) {
+        ConsumerRecords<String, byte[]> records = reading.poll(POLL);
+        if (!records.isEmpty()) {
+          lastArrival = System.nanoTime();
+        } else if (System.nanoTime() - lastArrival > idleNanos) {
+          evaluateNewestVersions();
+          lastArrival = System.nanoTime();
+          idleChecks.incrementAndGet();
+        }
+        for (ConsumerRecord<String, byte[]> record : records) {
+          took(EventCodec.modelUpdates().decode(record.value()));
+        }
+        caughtUp = caughtUp || reached(reading, endAtStart);
+      }
+    } catch (WakeupException stopping) {
+      // close() was called
+    } catch (Exception e) {
+      failure = e;
+    }
   }
 
   /** Stops {@link #run()} from another thread. */
   @Override
   public void close() {
-    consumer.wakeup();
+    stopped = true;
+    KafkaConsumer<String, byte[]> reading = consumer;
+    if (reading != null) {
+      reading.wakeup();
+    }
+  }
+
+  private Map<TopicPartition, Long> assignFromBeginning(KafkaConsumer<String, byte[]> reading) {
+    String topic = topics.modelUpdates().name();
+    List<TopicPartition> partitions = reading.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+        .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+    if (partitions.isEmpty()) {
+      throw new IllegalStateException("Topic " + topic + " does not exist on " + clients.bootstrap()
+          + ": start the learner job (streamcl learn) first, or check --topic-prefix");
+    }
+    reading.assign(partitions);
+    reading.seekToBeginning(partitions);
+    return reading.endOffsets(partitions);
+  }
+
+  private void took(ModelUpdate update) throws Exception {
+    if (streamId == null || streamId.equals(update.getStreamId())) {
+      ModelUpdate whole = models.computeIfAbsent(key(update), k -> new WholeModels()).add(update);
+      if (whole != null) {
+        arrived(whole);
+      }
+    }
   }
 
   private void arrived(ModelUpdate whole) throws Exception {
@@ -127,7 +164,7 @@ public final class EvaluationService implements Runnable, AutoCloseable {
     }
   }
 
-  /** The topic went quiet: the newest version of each model may be the last one for a while (or for good). */
+  /** The topic stayed quiet: the newest version of each model may be the last one for a while (or for good). */
   private void evaluateNewestVersions() throws Exception {
     for (ModelUpdate newest : previous.values()) {
       evaluateOnce(newest);
@@ -135,23 +172,29 @@ public final class EvaluationService implements Runnable, AutoCloseable {
   }
 
   private void evaluateOnce(ModelUpdate whole) throws Exception {
-    if (evaluated.add(key(whole) + "/" + whole.getModelVersion())) {
+    if (!evaluated.contains(versionKey(whole))) {
       evaluator.publish(evaluator.evaluateVersion(whole));
+      evaluated.add(versionKey(whole));
       evaluatedVersions.incrementAndGet();
       newestEvaluated.merge(key(whole), whole.getModelVersion(), Math::max);
     }
   }
 
+  /** Versions whose whole-test-set result (the last one written) is already on the eval topic. */
   private void rememberEvaluatedVersions() {
     EventCodec<EvalResult> codec = EventCodec.evalResults();
     try (TopicReader reader = new TopicReader(clients, topics.eval().name())) {
       for (ConsumerRecord<String, byte[]> record : reader.readAll()) {
         EvalResult result = codec.decode(record.value());
-        if (result.getScenario().equals(evaluator.scenario())) {
+        if (result.getScenario().equals(evaluator.scenario()) && result.getTaskId() == null) {
           evaluated.add(result.getStreamId() + "/" + result.getLearner() + "/" + result.getModelVersion());
         }
       }
     }
+  }
+
+  private static boolean reached(KafkaConsumer<String, byte[]> reading, Map<TopicPartition, Long> offsets) {
+    return offsets.entrySet().stream().allMatch(end -> reading.position(end.getKey()) >= end.getValue());
   }
 
   private static String trainedThrough(ModelUpdate update) {
@@ -164,5 +207,9 @@ public final class EvaluationService implements Runnable, AutoCloseable {
 
   private static String key(ModelUpdate update) {
     return update.getStreamId() + "/" + update.getLearner();
+  }
+
+  private static String versionKey(ModelUpdate update) {
+    return key(update) + "/" + update.getModelVersion();
   }
 }

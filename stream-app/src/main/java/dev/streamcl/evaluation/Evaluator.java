@@ -2,6 +2,7 @@ package dev.streamcl.evaluation;
 
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
@@ -15,10 +16,9 @@ import dev.streamcl.kafka.Topics;
 import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.ServableModel;
 import dev.streamcl.learner.ServableModels;
-import java.time.Instant;
+import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.scenario.Scenarios;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,7 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * each task (a row of the accuracy matrix), every K-th version and each learner's newest. The test set is encoded once per encoder
  * identity and kept; every version is evaluated through the same servable models serving uses.
  */
-public final class Evaluator {
+public final class Evaluator implements AutoCloseable {
   private static final int BATCH = 256;
 
   private final ClientConfigs clients;
@@ -44,8 +44,9 @@ public final class Evaluator {
   private final int labelLimit;
   private final boolean sharpTaskBoundaries;
   private final String modelUpdatesTopic;
-  /** Encoded test sets by encoder sha256. */
-  private final Map<String, TestSet> testSets = new HashMap<>();
+  /** The test set encoded by this evaluator's encoder, once, when first needed. */
+  private TestSet testSet;
+  private KafkaProducer<String, byte[]> producer;
 
   public Evaluator(ClientConfigs clients, Topics topics, String scenario, EncoderSpec encoderSpec, int labelLimit) {
     this(clients, topics, scenario, encoderSpec, labelLimit, topics.modelUpdates().name());
@@ -79,7 +80,7 @@ public final class Evaluator {
 
   static void requirePositive(int everyVersions) {
     if (everyVersions < 1) {
-      throw new IllegalArgumentException("--every must be at least 1, got " + everyVersions);
+      throw new IllegalArgumentException("Evaluation every K versions needs K >= 1, got " + everyVersions);
     }
   }
 
@@ -131,13 +132,27 @@ public final class Evaluator {
     }
   }
 
+  /** The encoded test set, for a version trained on this evaluator's encoder (checked before any encoding). */
   private TestSet testSetFor(ModelUpdate whole) throws Exception {
-    TestSet cached = testSets.get(whole.getEncoderIdentity().getSha256());
-    if (cached == null) {
-      cached = encodedTestSet();
-      testSets.put(cached.encoderSha(), cached);
+    if (testSet == null) {
+      requireSameEncoder(whole, encoderIdentity().getSha256());
+      testSet = encodedTestSet();
     }
-    return cached;
+    requireSameEncoder(whole, testSet.encoderSha());
+    return testSet;
+  }
+
+  private EncoderIdentity encoderIdentity() throws Exception {
+    try (Encoder encoder = encoderSpec.withDevice(ComputeDevice.cpu()).open()) {
+      return encoder.identity();
+    }
+  }
+
+  private static void requireSameEncoder(ModelUpdate whole, String sha256) {
+    if (!whole.getEncoderIdentity().getSha256().equals(sha256)) {
+      throw new IllegalStateException(whole.getLearner() + " v" + whole.getModelVersion() + " was trained on encoder "
+          + whole.getEncoderIdentity().getName() + ": evaluate with the learner job's --encoder");
+    }
   }
 
   private TestSet encodedTestSet() throws Exception {
@@ -190,10 +205,6 @@ public final class Evaluator {
   }
 
   private List<EvalResult> evaluate(ModelUpdate whole, TestSet test) {
-    if (!whole.getEncoderIdentity().getSha256().equals(test.encoderSha())) {
-      throw new IllegalStateException(whole.getLearner() + " v" + whole.getModelVersion() + " was trained on encoder "
-          + whole.getEncoderIdentity().getName() + ": evaluate with the learner job's --encoder");
-    }
     Map<Integer, long[]> perTask = new TreeMap<>();
     try (ServableModel model = ServableModels.fromSnapshot(whole, encoderSpec.device())) {
       for (int from = 0; from < test.size(); from += BATCH) {
@@ -228,12 +239,21 @@ public final class Evaluator {
 
   /** Writes results to the eval topic, keyed by stream and learner. */
   public void publish(List<EvalResult> results) {
+    if (producer == null) {
+      producer = new KafkaProducer<>(clients.producer(null));
+    }
     EventCodec<EvalResult> codec = EventCodec.evalResults();
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer(null))) {
-      for (EvalResult result : results) {
-        producer.send(new ProducerRecord<>(topics.eval().name(), Topics.modelKey(result.getStreamId(),
-            result.getLearner()), codec.encode(result)));
-      }
+    for (EvalResult result : results) {
+      producer.send(new ProducerRecord<>(topics.eval().name(), Topics.modelKey(result.getStreamId(),
+          result.getLearner()), codec.encode(result)));
+    }
+    producer.flush();
+  }
+
+  @Override
+  public void close() {
+    if (producer != null) {
+      producer.close();
     }
   }
 

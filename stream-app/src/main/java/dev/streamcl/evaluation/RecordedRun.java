@@ -76,6 +76,17 @@ public final class RecordedRun {
     return newest.values().stream().map(ModelUpdate::getStreamId).distinct().sorted().toList();
   }
 
+  /** The samples topic the run learned from, as its final versions recorded it. */
+  public String samplesTopic() {
+    List<String> named = newest.values().stream().flatMap(u -> u.getSourceOffsets().stream())
+        .map(SourceOffset::getTopic).distinct().sorted().toList();
+    if (named.size() != 1) {
+      throw new IllegalArgumentException("The final model versions name " + (named.isEmpty() ? "no samples topic"
+          : "several samples topics " + named) + ": a replay needs the run of one job on one samples topic");
+    }
+    return named.get(0);
+  }
+
   /**
    * Where a replay stops reading {@code samplesTopic}: one past the newest offset any final version
    * learned from, per partition; partitions no version learned from are not read at all.

@@ -87,6 +87,15 @@ public final class PermutedFashionMnist implements Scenario {
     return taskSeed;
   }
 
+  /**
+   * Permutations come from per-task seeds (not {@code Random(seed + t)}, as before this header):
+   * re-publishing onto topics of the other kind is refused.
+   */
+  @Override
+  public String variant() {
+    return "permutations=splittable-seeds";
+  }
+
   /** A copy of task {@code task}'s pixel permutation. */
   public int[] permutation(int task) {
     return permutations[task].clone();

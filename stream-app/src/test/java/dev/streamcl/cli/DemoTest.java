@@ -17,6 +17,7 @@ import dev.streamcl.report.HeadlessChromium;
 import dev.streamcl.report.ReportData;
 import dev.streamcl.report.SampleReports;
 import dev.streamcl.scenario.FashionMnist;
+import dev.streamcl.scenario.SplitFashionMnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -84,7 +85,7 @@ class DemoTest {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
     List<ModelUpdate> versions = published.updates(model).stream().map(codec::decode).toList();
     NearestClassMeanModel last = NearestClassMeanModel.fromUpdate(versions.get(versions.size() - 1));
-    for (int task = 0; task < 4; task++) {
+    for (int task = 0; task < SplitFashionMnist.TASKS - 1; task++) {
       String through = Integer.toString(task);
       ModelUpdate endOfTask = versions.stream()
           .filter(v -> through.equals(v.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK)))

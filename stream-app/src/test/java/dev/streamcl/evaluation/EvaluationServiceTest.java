@@ -40,6 +40,8 @@ class EvaluationServiceTest {
   private static final int EVERY = 4;
   private static final String STREAM = "follow";
   private static final Duration WAIT = Duration.ofMinutes(3);
+  /** Checkpoints commit every 300 ms here: two seconds of quiet mean the job has stopped publishing. */
+  private static final Duration IDLE = Duration.ofSeconds(2);
 
   @Test
   void evaluatesWhileTheJobLearnsWhatTheBatchEvaluatorWould() throws Exception {
@@ -66,10 +68,15 @@ class EvaluationServiceTest {
     service.close();
     following.join();
 
+    assertEquals(null, service.failure());
     List<EvalResult> followed = read(clients, topics);
+    assertEquals(followed.size(), followed.stream().map(EvaluationServiceTest::figures).distinct().count(),
+        "no version is evaluated twice");
     Set<String> followedFigures = followed.stream().map(EvaluationServiceTest::figures).collect(Collectors.toSet());
-    List<EvalResult> batch = new Evaluator(clients, topics, scenario.name(), encoder, 10)
-        .evaluateWithoutPublishing(STREAM, EVERY);
+    List<EvalResult> batch;
+    try (Evaluator evaluator = new Evaluator(clients, topics, scenario.name(), encoder, 10)) {
+      batch = evaluator.evaluateWithoutPublishing(STREAM, EVERY);
+    }
     for (EvalResult expected : batch) {
       assertTrue(followedFigures.contains(figures(expected)), "the service missed or changed " + figures(expected));
     }
@@ -79,7 +86,7 @@ class EvaluationServiceTest {
     EvaluationService restarted = follow(clients, topics, scenario, encoder);
     Thread again = new Thread(restarted, "evaluation-service-restarted");
     again.start();
-    await(restarted::caughtUp, "the restarted service to read the topic");
+    await(() -> restarted.caughtUp() && restarted.idleChecks() > 0, "the restarted service to read the topic and idle");
     restarted.close();
     again.join();
     assertEquals(0, restarted.evaluatedVersions(), "a restart evaluates no version twice");
@@ -89,7 +96,7 @@ class EvaluationServiceTest {
   private static EvaluationService follow(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
       EncoderSpec encoder) {
     return new EvaluationService(clients, topics, new Evaluator(clients, topics, scenario.name(), encoder, 10), STREAM,
-        EVERY);
+        EVERY, IDLE);
   }
 
   private static String figures(EvalResult r) {

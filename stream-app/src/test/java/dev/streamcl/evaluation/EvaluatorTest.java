@@ -49,7 +49,10 @@ class EvaluatorTest {
         ReplaySettings.Tuning.defaults());
     LocalFlink.run(KafkaLearnerJob.create(clients, topics, config, true), config, "evaluator-test");
 
-    List<EvalResult> results = new Evaluator(clients, topics, scenario.name(), encoder, 10).evaluate("eval", 4);
+    List<EvalResult> results;
+    try (Evaluator evaluator = new Evaluator(clients, topics, scenario.name(), encoder, 10)) {
+      results = evaluator.evaluate("eval", 4);
+    }
 
     int versions = 5 * PER_TASK / PUBLISH_EVERY;
     List<Long> evaluated = results.stream().filter(r -> r.getLearner().equals("nmc") && r.getTaskId() == null)
