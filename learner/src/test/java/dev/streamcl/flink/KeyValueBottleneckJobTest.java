@@ -22,11 +22,15 @@ import dev.streamcl.learner.kvb.KvbConfig;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaBrokerExtension;
 import dev.streamcl.ops.KafkaTopics;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -35,6 +39,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The KVB learner in the job on a real broker: a read_committed consumer sees one chunked snapshot
@@ -50,6 +55,8 @@ class KeyValueBottleneckJobTest {
   // 16,384 keys x (8 + 4) floats: a 768 KiB snapshot, so it must be chunked below the 1 MiB message limit.
   private static final KvbConfig KVB = new KvbConfig(64, 256, 8, 1, 4, 0.3, 0.1, 11L, 0.95, 0.1, 300);
 
+  @TempDir Path checkpoints;
+
   @Test
   void oneChunkedSnapshotThenDeltasRebuildTheLearnersValues() throws Exception {
     Topics topics = new Topics(KafkaBrokerExtension.uniqueTopicPrefix("kvb-job"));
@@ -63,7 +70,12 @@ class KeyValueBottleneckJobTest {
     KvbSettings kvb = new KvbSettings(KVB, TRAIN_BATCH, 1000, null);
     LearnerJobConfig config = new LearnerJobConfig(encoder, 16, 50, PUBLISH_EVERY, 4, 1 << 20, 2, 300,
         ComputeDevice.cpu(), List.of(KeyValueBottleneckModel.LEARNER), kvb, ReplaySettings.Tuning.defaults());
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+    // No silent restarts: a failure shows its own cause instead of a run that recovered differently.
+    Configuration flink = new Configuration();
+    flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
     KafkaLearnerJob.configure(env, config);
     KafkaLearnerJob.create(clients, topics, config, true).build(env);
     env.execute("kvb-job-test");
@@ -101,6 +113,7 @@ class KeyValueBottleneckJobTest {
     System.out.printf("kvb snapshot %,d bytes in %d chunks; %d deltas, %,d bytes on average = %.3f of a snapshot%n",
         snapshotBytes, first.getChunkCount(), deltas, deltaBytes / deltas, ratio);
     assertEquals((SAMPLES + PUBLISH_EVERY - 1) / PUBLISH_EVERY, rebuilt.getModelVersion());
+    assertEquals(SAMPLES, rebuilt.getSamplesSeen(), "samples the final version learned from");
     assertTrue(ratio < 0.25, "deltas should be a small fraction of a snapshot, were " + ratio);
 
     KeyValueBottleneck expected = plainRun(encoder, images);
