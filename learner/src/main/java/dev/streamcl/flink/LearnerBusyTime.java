@@ -1,5 +1,9 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.events.LearnerThroughput;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -41,19 +45,17 @@ final class LearnerBusyTime {
     }
   }
 
-  /** Samples per busy second of each learner of a finished job. */
-  static Map<String, Double> samplesPerSecond(JobExecutionResult result) {
-    Map<String, Double> rates = new TreeMap<>();
-    result.getAllAccumulatorResults().forEach((name, value) -> {
-      if (name.startsWith(NANOS)) {
-        String learner = name.substring(NANOS.length());
-        Object count = result.getAllAccumulatorResults().get(SAMPLES + learner);
-        long nanos = (Long) value;
-        if (count instanceof Long samples && nanos > 0) {
-          rates.put(learner, samples * 1e9 / nanos);
-        }
+  /** Samples, busy time and samples per busy second of each learner of a finished job. */
+  static List<LearnerThroughput> of(JobExecutionResult result, String job, Instant finishedAt) {
+    Map<String, Object> accumulators = result.getAllAccumulatorResults();
+    List<LearnerThroughput> throughputs = new ArrayList<>();
+    new TreeMap<>(accumulators).forEach((name, value) -> {
+      if (name.startsWith(NANOS) && value instanceof Long nanos && nanos > 0
+          && accumulators.get(SAMPLES + name.substring(NANOS.length())) instanceof Long samples) {
+        throughputs.add(new LearnerThroughput(job, name.substring(NANOS.length()), samples, nanos,
+            samples * 1e9 / nanos, finishedAt));
       }
     });
-    return rates;
+    return throughputs;
   }
 }

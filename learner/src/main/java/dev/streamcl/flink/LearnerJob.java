@@ -3,15 +3,16 @@ package dev.streamcl.flink;
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.LearnerThroughput;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.ingest.SampleInputs;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -49,9 +50,9 @@ public final class LearnerJob {
     return count == null ? 0 : count;
   }
 
-  /** Samples per busy second of each learner operator, from a finished job's accumulators. */
-  public static Map<String, Double> samplesPerSecond(JobExecutionResult result) {
-    return LearnerBusyTime.samplesPerSecond(result);
+  /** Each learner operator's samples per busy second, from a finished job's accumulators. */
+  public static List<LearnerThroughput> throughputs(JobExecutionResult result, String job, Instant finishedAt) {
+    return LearnerBusyTime.of(result, job, finishedAt);
   }
 
   /** Adds the job's operators to {@code env}; the caller executes it. */

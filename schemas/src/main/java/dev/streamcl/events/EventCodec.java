@@ -51,6 +51,10 @@ public final class EventCodec<T extends SpecificRecord> {
     return new EventCodec<>(EvalResult.class, EvalResult.getClassSchema(), "EvalResult");
   }
 
+  public static EventCodec<LearnerThroughput> learnerThroughputs() {
+    return new EventCodec<>(LearnerThroughput.class, LearnerThroughput.getClassSchema(), "LearnerThroughput");
+  }
+
   public Class<T> type() {
     return type;
   }

@@ -3,6 +3,7 @@ package dev.streamcl.kafka;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.LearnerThroughput;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.Sample;
@@ -55,6 +56,11 @@ public final class Topics implements Serializable {
   /** Accuracy of published model versions on the test topics. Key: {@code streamId/learner}. */
   public TopicSpec<EvalResult> eval() {
     return new TopicSpec<>(prefix + ".eval", new AvroSerde<>(EventCodec::evalResults));
+  }
+
+  /** Learner throughput of finished learner jobs, for reports. Key: learner. */
+  public TopicSpec<LearnerThroughput> runs() {
+    return new TopicSpec<>(prefix + ".runs", new AvroSerde<>(EventCodec::learnerThroughputs));
   }
 
   public TopicSpec<DeadLetter> deadLetters() {

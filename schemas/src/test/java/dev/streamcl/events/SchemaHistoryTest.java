@@ -94,6 +94,7 @@ class SchemaHistoryTest {
       case "Prediction" -> EventCodec::predictions;
       case "DeadLetter" -> EventCodec::deadLetters;
       case "EvalResult" -> EventCodec::evalResults;
+      case "LearnerThroughput" -> EventCodec::learnerThroughputs;
       default -> throw new IllegalArgumentException("No codec for " + event);
     };
   }
@@ -105,6 +106,7 @@ class SchemaHistoryTest {
       case "Prediction" -> Prediction.getClassSchema();
       case "DeadLetter" -> DeadLetter.getClassSchema();
       case "EvalResult" -> EvalResult.getClassSchema();
+      case "LearnerThroughput" -> LearnerThroughput.getClassSchema();
       default -> throw new IllegalArgumentException("No current schema for " + event);
     };
   }

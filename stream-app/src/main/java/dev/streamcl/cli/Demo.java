@@ -8,6 +8,7 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.report.ReportBuilder;
 import dev.streamcl.report.ReportData;
 import dev.streamcl.report.ReportWriter;
+import dev.streamcl.report.Throughputs;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
@@ -30,6 +31,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +139,7 @@ public final class Demo {
     JobExecutionResult job = LocalFlink.run(KafkaLearnerJob.create(clients, topics, settings.learner(), true),
         settings.learner(), "streamcl-demo-learner");
     long learned = LearnerJob.samplesIn(job);
+    Throughputs.publish(clients, topics, LearnerJob.throughputs(job, "streamcl-demo-learner", Instant.now()));
     double seconds = job.getNetRuntime() / 1000.0;
     Map<String, List<Long>> versions = publishedVersions(clients, topics, settings.streamId());
 
@@ -159,7 +162,7 @@ public final class Demo {
         evaluation = evaluator.evaluate(settings.streamId(), settings.evaluateEvery());
       }
       ReportData report = new ReportBuilder(clients, topics, scenario.name(), PREQUENTIAL_WINDOW)
-          .build(settings.streamId(), LearnerJob.samplesPerSecond(job));
+          .build(settings.streamId());
       Path html = settings.reportDir() == null ? null : ReportWriter.write(report, settings.reportDir());
       return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners, evaluation, report, html,
           RecordedRun.read(clients, topics.modelUpdates().name()));

@@ -1,8 +1,13 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.events.LearnerThroughput;
 import dev.streamcl.flink.KafkaLearnerJob;
-import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJob;
+import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.report.Throughputs;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
 import picocli.CommandLine.Command;
@@ -21,13 +26,18 @@ final class LearnCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LearnerJobConfig config = learner.config(kafka.topics());
-    JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(kafka.clients(), kafka.topics(), config, bounded),
-        config, "streamcl-learner " + kafka.topicPrefix);
+    ClientConfigs clients = kafka.clients();
+    String job = "streamcl-learner " + kafka.topicPrefix;
+    JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, kafka.topics(), config, bounded),
+        config, job);
     long learned = LearnerJob.samplesIn(result);
     System.out.printf("Learned from %,d samples in %.1f s (%,.0f samples/s)%n", learned,
         result.getNetRuntime() / 1000.0, learned * 1000.0 / Math.max(1, result.getNetRuntime()));
-    LearnerJob.samplesPerSecond(result).forEach((name, rate) ->
-        System.out.printf("  %-12s %,.0f samples per busy second of its operator%n", name, rate));
+    List<LearnerThroughput> throughputs = LearnerJob.throughputs(result, job, Instant.now());
+    throughputs.forEach(t -> System.out.printf("  %-12s %,.0f samples per busy second of its operator%n",
+        t.getLearner(), t.getSamplesPerSecond()));
+    // An unbounded job stopped by Ctrl-C never gets here; its throughput stays unrecorded.
+    Throughputs.publish(clients, kafka.topics(), throughputs);
     return 0;
   }
 }

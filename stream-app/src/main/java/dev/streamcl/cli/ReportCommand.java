@@ -5,7 +5,6 @@ import dev.streamcl.report.ReportData;
 import dev.streamcl.report.ReportWriter;
 import dev.streamcl.report.SummaryTable;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,7 +34,7 @@ final class ReportCommand implements Callable<Integer> {
   public Integer call() {
     ReportData data;
     try {
-      data = new ReportBuilder(kafka.clients(), kafka.topics(), scenario, window).build(streamId, Map.of());
+      data = new ReportBuilder(kafka.clients(), kafka.topics(), scenario, window).build(streamId);
     } catch (IllegalStateException nothingToReport) {
       throw new UserError(nothingToReport.getMessage());
     }

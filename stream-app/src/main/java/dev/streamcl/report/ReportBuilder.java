@@ -48,8 +48,9 @@ public final class ReportBuilder {
     this.prequentialWindow = prequentialWindow;
   }
 
-  /** @param samplesPerSecond learning throughput per learner where the caller measured it */
-  public ReportData build(String streamId, Map<String, Double> samplesPerSecond) {
+  /** The report of one stream; samples/s comes from the newest learner jobs recorded on the runs topic. */
+  public ReportData build(String streamId) {
+    Map<String, Double> samplesPerSecond = Throughputs.newest(clients, topics);
     EvalResults evaluated = new EvalResults(read(topics.eval().name(), EventCodec.evalResults()).stream()
         .filter(r -> r.getScenario().equals(scenario)).toList(), streamId);
     if (evaluated.learners().isEmpty()) {

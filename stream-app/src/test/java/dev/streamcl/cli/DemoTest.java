@@ -132,6 +132,7 @@ class DemoTest {
     assertEquals(images + "/" + images, HeadlessChromium.bodyAttribute(dom, "data-images-loaded"));
     var rows = HeadlessChromium.summaryRows(dom);
     for (ReportData.LearnerReport learner : result.report().learners()) {
+      assertTrue(learner.samplesPerSecond() > 0, learner.learner() + " throughput, from the runs topic");
       assertTrue(HeadlessChromium.hasImage(dom, "matrix-" + learner.learner()), learner.learner());
       assertEquals(SampleReports.expectedCells(learner), rows.get(learner.learner()), learner.learner());
     }
