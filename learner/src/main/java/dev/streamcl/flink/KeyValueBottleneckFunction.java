@@ -18,7 +18,6 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -28,7 +27,7 @@ import org.apache.flink.util.Collector;
  * minibatches, test-then-train per minibatch. The first version is a full snapshot; later ones are
  * deltas of the touched value rows, with a snapshot every {@code snapshotEvery} deltas.
  */
-public final class KeyValueBottleneckFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
+public final class KeyValueBottleneckFunction extends LearnerFunction {
   /** Key initialisation feeds EMA k-means in fixed chunks, independent of micro-batching. */
   private static final int KMEANS_CHUNK = 256;
 
@@ -52,11 +51,14 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
     this.encoder = encoder;
   }
 
-  private transient LearnerBusyTime busyTime;
+  @Override
+  protected String learnerName() {
+    return KeyValueBottleneckModel.LEARNER;
+  }
 
   @Override
   public void open(OpenContext openContext) {
-    busyTime = LearnerBusyTime.register(getRuntimeContext(), KeyValueBottleneckModel.LEARNER);
+    super.open(openContext);
     bottleneck = getRuntimeContext().getState(
         new ValueStateDescriptor<>("bottleneck", TypeInformation.of(KeyValueBottleneck.class)));
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-samples", FeatureBatch.class));
@@ -66,11 +68,7 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
   }
 
   @Override
-  public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
-  }
-
-  private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+  protected void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     if (progress.value() == null) {
       progress.update(new PublishProgress());
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
@@ -92,11 +90,7 @@ public final class KeyValueBottleneckFunction extends KeyedProcessFunction<Strin
 
   /** End of input: freeze keys with what there is, learn what waits, publish what was learned. */
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(0, () -> finishInput(ctx, out));
-  }
-
-  private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+  protected void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
     if (bottleneck.value() == null) {
       freezeKeysWhenEnoughSamples(true);
     }

@@ -13,7 +13,6 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -22,7 +21,7 @@ import org.apache.flink.util.Collector;
  * is emitted, then labelled samples are learned in order. A model snapshot is published every
  * {@code publishEvery} labelled samples, before the first sample of a new task, and when the input ends.
  */
-public final class NearestClassMeanFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
+public final class NearestClassMeanFunction extends LearnerFunction {
 
   private final PublishPolicy publish;
   private final ComputeDevice device;
@@ -38,22 +37,21 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
     this.encoder = encoder;
   }
 
-  private transient LearnerBusyTime busyTime;
+  @Override
+  protected String learnerName() {
+    return NearestClassMeanModel.LEARNER;
+  }
 
   @Override
   public void open(OpenContext openContext) {
-    busyTime = LearnerBusyTime.register(getRuntimeContext(), NearestClassMeanModel.LEARNER);
+    super.open(openContext);
     model = getRuntimeContext().getState(new ValueStateDescriptor<>("class-means", TypeInformation.of(ClassMeanState.class)));
     progress = getRuntimeContext().getState(new ValueStateDescriptor<>("publish-progress", PublishProgress.class));
     kernel = new NearestClassMean(encoder.getOutputDim(), device);
   }
 
   @Override
-  public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
-  }
-
-  private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+  protected void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     ClassMeanState state = model.value();
     PublishProgress published = progress.value();
     if (published == null) {
@@ -78,11 +76,7 @@ public final class NearestClassMeanFunction extends KeyedProcessFunction<String,
 
   /** Fires when the input ends (the final watermark): publish whatever was learned since the last publish. */
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(0, () -> finishInput(ctx, out));
-  }
-
-  private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+  protected void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
     PublishProgress published = progress.value();
     if (published != null) {
       publishIfLearned(ctx, model.value(), published, PublishProgress.Trigger.INPUT_END);

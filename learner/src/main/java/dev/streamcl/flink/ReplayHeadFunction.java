@@ -24,7 +24,6 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
@@ -33,7 +32,7 @@ import org.apache.flink.util.Collector;
  * centroids (FeTrIL pseudo-features), or nothing (fine-tuning). Test-then-train per fixed minibatch;
  * every version is a small snapshot that also carries the head as a portable ONNX model.
  */
-public final class ReplayHeadFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
+public final class ReplayHeadFunction extends LearnerFunction {
   private final ReplaySettings settings;
   private final PublishPolicy publish;
   private final ComputeDevice device;
@@ -52,11 +51,14 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
     this.encoder = encoder;
   }
 
-  private transient LearnerBusyTime busyTime;
+  @Override
+  protected String learnerName() {
+    return settings.learner();
+  }
 
   @Override
   public void open(OpenContext openContext) {
-    busyTime = LearnerBusyTime.register(getRuntimeContext(), settings.learner());
+    super.open(openContext);
     head = getRuntimeContext().getState(new ValueStateDescriptor<>("head", TypeInformation.of(SoftmaxHead.class)));
     memory = getRuntimeContext().getState(new ValueStateDescriptor<>("replay-memory", TypeInformation.of(ReplayMemory.class)));
     waiting = getRuntimeContext().getListState(new ListStateDescriptor<>("waiting-samples", FeatureBatch.class));
@@ -65,11 +67,7 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
   }
 
   @Override
-  public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
-  }
-
-  private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+  protected void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     if (progress.value() == null) {
       progress.update(new PublishProgress());
       head.update(new SoftmaxHead(batch.dim));
@@ -82,11 +80,7 @@ public final class ReplayHeadFunction extends KeyedProcessFunction<String, Featu
 
   /** End of input: learn the last partial minibatch and publish what was learned since the last version. */
   @Override
-  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(0, () -> finishInput(ctx, out));
-  }
-
-  private void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+  protected void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception {
     trainMinibatches(ctx, out, true);
     PublishProgress published = progress.value();
     if (published != null) {
