@@ -87,20 +87,19 @@ final class ReplayCommand implements Callable<Integer> {
 
   private static boolean compareFinalAccuracies(ClientConfigs clients, Topics original, Topics replay, String scenario,
       LearnerJobConfig config, RecordedRun recorded, PrintStream out) throws Exception {
-    try (Evaluator before = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit());
-        Evaluator after = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit(),
-            replay.modelUpdates().name())) {
-      return compare(before, after, recorded.streams(), out);
+    // One evaluator: the test set is encoded once for both runs.
+    try (Evaluator evaluator = new Evaluator(clients, original, scenario, config.encoder(), config.labelLimit())) {
+      return compare(evaluator, replay.modelUpdates().name(), recorded.streams(), out);
     }
   }
 
-  private static boolean compare(Evaluator before, Evaluator after, List<String> streams, PrintStream out)
+  private static boolean compare(Evaluator evaluator, String replayedUpdates, List<String> streams, PrintStream out)
       throws Exception {
     boolean same = true;
     out.printf("%-22s %-8s %-6s %10s %10s%n", "stream/learner", "version", "task", "original", "replay");
     for (String stream : streams) {
-      List<EvalResult> a = before.evaluateNewest(stream);
-      List<EvalResult> b = after.evaluateNewest(stream);
+      List<EvalResult> a = evaluator.evaluateNewest(stream);
+      List<EvalResult> b = evaluator.evaluateNewest(stream, replayedUpdates);
       for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
         EvalResult x = i < a.size() ? a.get(i) : null;
         EvalResult y = i < b.size() ? b.get(i) : null;

@@ -43,19 +43,11 @@ public final class Evaluator implements AutoCloseable {
   private final EncoderSpec encoderSpec;
   private final int labelLimit;
   private final boolean sharpTaskBoundaries;
-  private final String modelUpdatesTopic;
   /** The test set encoded by this evaluator's encoder, once, when first needed. */
   private TestSet testSet;
   private KafkaProducer<String, byte[]> producer;
 
   public Evaluator(ClientConfigs clients, Topics topics, String scenario, EncoderSpec encoderSpec, int labelLimit) {
-    this(clients, topics, scenario, encoderSpec, labelLimit, topics.modelUpdates().name());
-  }
-
-  /** Evaluates the versions on {@code modelUpdatesTopic} (a replay's) against the scenario's test topic under {@code topics}. */
-  public Evaluator(ClientConfigs clients, Topics topics, String scenario, EncoderSpec encoderSpec, int labelLimit,
-      String modelUpdatesTopic) {
-    this.modelUpdatesTopic = modelUpdatesTopic;
     this.clients = clients;
     this.topics = topics;
     this.scenario = scenario;
@@ -74,7 +66,7 @@ public final class Evaluator implements AutoCloseable {
   /** As {@link #evaluate} but writes nothing. */
   public List<EvalResult> evaluateWithoutPublishing(String streamId, int everyVersions) throws Exception {
     requirePositive(everyVersions);
-    return evaluateVersions(streamId,
+    return evaluateVersions(streamId, topics.modelUpdates().name(),
         (update, isNewest, lastOfItsTask) -> isNewest || lastOfItsTask || update.getModelVersion() % everyVersions == 0);
   }
 
@@ -95,7 +87,12 @@ public final class Evaluator implements AutoCloseable {
 
   /** Evaluates only the newest version of each learner of the stream; writes nothing. */
   public List<EvalResult> evaluateNewest(String streamId) throws Exception {
-    return evaluateVersions(streamId, (update, isNewest, lastOfItsTask) -> isNewest);
+    return evaluateNewest(streamId, topics.modelUpdates().name());
+  }
+
+  /** As {@link #evaluateNewest(String)} for the versions on another model-updates topic (a replay's), same test set. */
+  public List<EvalResult> evaluateNewest(String streamId, String modelUpdatesTopic) throws Exception {
+    return evaluateVersions(streamId, modelUpdatesTopic, (update, isNewest, lastOfItsTask) -> isNewest);
   }
 
   /** Which whole versions to evaluate; {@code lastOfItsTask}: the next version learned from a later task. */
@@ -103,9 +100,10 @@ public final class Evaluator implements AutoCloseable {
     boolean includes(ModelUpdate whole, boolean isNewest, boolean lastOfItsTask);
   }
 
-  private List<EvalResult> evaluateVersions(String streamId, EvaluationPoints points) throws Exception {
+  private List<EvalResult> evaluateVersions(String streamId, String modelUpdatesTopic, EvaluationPoints points)
+      throws Exception {
     List<EvalResult> results = new ArrayList<>();
-    for (Map.Entry<String, List<ModelUpdate>> learner : updatesByLearner(streamId).entrySet()) {
+    for (Map.Entry<String, List<ModelUpdate>> learner : updatesByLearner(streamId, modelUpdatesTopic).entrySet()) {
       List<ModelUpdate> versions = WholeModels.rebuild(learner.getValue());
       for (int i = 0; i < versions.size(); i++) {
         ModelUpdate whole = versions.get(i);
@@ -190,7 +188,7 @@ public final class Evaluator implements AutoCloseable {
     }
   }
 
-  private Map<String, List<ModelUpdate>> updatesByLearner(String streamId) {
+  private Map<String, List<ModelUpdate>> updatesByLearner(String streamId, String modelUpdatesTopic) {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
     Map<String, List<ModelUpdate>> byLearner = new TreeMap<>();
     try (TopicReader reader = new TopicReader(clients, modelUpdatesTopic)) {
