@@ -4,7 +4,6 @@ import dev.streamcl.events.EventCodec;
 import dev.streamcl.evaluation.Evaluator;
 import dev.streamcl.evaluation.RecordedRun;
 import dev.streamcl.events.EvalResult;
-import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.report.ReportBuilder;
 import dev.streamcl.report.ReportData;
 import dev.streamcl.report.ReportWriter;
@@ -32,7 +31,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -141,18 +139,20 @@ public final class Demo {
     long learned = LearnerJob.samplesIn(job);
     Throughputs.publish(clients, topics, LearnerJob.throughputs(job, "streamcl-demo-learner", Instant.now()));
     double seconds = job.getNetRuntime() / 1000.0;
-    Map<String, List<Long>> versions = publishedVersions(clients, topics, settings.streamId());
+    RecordedRun published = RecordedRun.read(clients, topics.modelUpdates().name());
+    Map<String, List<Long>> versions = publishedVersions(published, settings.streamId());
 
     try (ServingService serving = new ServingService(clients, topics, settings.learner().encoder(),
         settings.learner().device(), settings.learner().labelLimit(), new Properties()).start()) {
-      versions.forEach((learner, published) -> awaitServed(serving, settings.streamId(), learner, last(published)));
+      versions.forEach((learner, learnerVersions) -> awaitServed(serving, settings.streamId(), learner,
+          last(learnerVersions)));
       out.println("Serving the newest versions " + newestVersions(versions) + "; sending the test split as requests");
       List<Prediction> answers = askTestSplit(clients, topics, scenario, settings.streamId(), versions.size());
       Map<String, LearnerResult> learners = new TreeMap<>();
-      versions.forEach((learner, published) -> learners.put(learner, summarize(answers.stream()
-          .filter(p -> p.getLearner().equals(learner)).toList(), published.size(), last(published))));
+      versions.forEach((learner, learnerVersions) -> learners.put(learner, summarize(answers.stream()
+          .filter(p -> p.getLearner().equals(learner)).toList(), learnerVersions.size(), last(learnerVersions))));
       if (settings.joint()) {
-        learners.put(JOINT, jointUpperBound(clients, topics, scenario, settings, serving));
+        learners.put(JOINT, jointUpperBound(clients, topics, scenario, settings, serving, published));
       }
       out.println("Evaluating every " + settings.evaluateEvery() + "th version and every task boundary on "
           + topics.test(scenario.name()).name());
@@ -165,7 +165,7 @@ public final class Demo {
           .build(settings.streamId());
       Path html = settings.reportDir() == null ? null : ReportWriter.write(report, settings.reportDir());
       return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners, evaluation, report, html,
-          RecordedRun.read(clients, topics.modelUpdates().name()));
+          published);
     }
   }
 
@@ -174,14 +174,14 @@ public final class Demo {
 
   /** The fine-tuned head trained on the i.i.d. stream, asked the same test split. */
   private static LearnerResult jointUpperBound(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
-      Settings settings, ServingService serving) {
+      Settings settings, ServingService serving, RecordedRun published) {
     String stream = settings.jointStreamId();
-    Map<String, List<Long>> versions = publishedVersions(clients, topics, stream);
+    Map<String, List<Long>> versions = publishedVersions(published, stream);
     List<Long> finetune = versions.get(FINETUNE);
     if (finetune == null) {
       throw new UserError("--joint needs the finetune learner: add it to --learners");
     }
-    versions.forEach((learner, published) -> awaitServed(serving, stream, learner, last(published)));
+    versions.forEach((learner, learnerVersions) -> awaitServed(serving, stream, learner, last(learnerVersions)));
     List<Prediction> answers = askTestSplit(clients, topics, scenario, stream, versions.size());
     return summarize(answers.stream().filter(p -> p.getLearner().equals(FINETUNE)).toList(), finetune.size(),
         last(finetune));
@@ -211,17 +211,8 @@ public final class Demo {
   }
 
   /** Model versions of the stream as a read_committed consumer sees them, per learner, in topic order. */
-  private static Map<String, List<Long>> publishedVersions(ClientConfigs clients, Topics topics, String streamId) {
-    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
-    Map<String, List<Long>> versions = new TreeMap<>();
-    try (TopicReader reader = new TopicReader(clients, topics.modelUpdates().name())) {
-      for (ConsumerRecord<String, byte[]> record : reader.readAll()) {
-        ModelUpdate update = codec.decode(record.value());
-        if (update.getStreamId().equals(streamId) && update.getChunkIndex() == 0) {
-          versions.computeIfAbsent(update.getLearner(), l -> new ArrayList<>()).add(update.getModelVersion());
-        }
-      }
-    }
+  private static Map<String, List<Long>> publishedVersions(RecordedRun published, String streamId) {
+    Map<String, List<Long>> versions = published.versionsByLearner(streamId);
     if (versions.isEmpty()) {
       throw new IllegalStateException("The learner job published no model for stream '" + streamId + "'");
     }

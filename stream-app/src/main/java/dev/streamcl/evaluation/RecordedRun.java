@@ -147,6 +147,17 @@ public final class RecordedRun {
     return Objects.requireNonNullElse(updates.get(model), List.of());
   }
 
+  /** Versions of each learner on {@code streamId}, in topic order (chunks counted once), by learner name. */
+  public Map<String, List<Long>> versionsByLearner(String streamId) {
+    Map<String, List<Long>> byLearner = new TreeMap<>();
+    newest.forEach((model, update) -> {
+      if (update.getStreamId().equals(streamId)) {
+        byLearner.put(update.getLearner(), versions(model));
+      }
+    });
+    return byLearner;
+  }
+
   /** Versions of one model in topic order (chunks counted once). */
   public List<Long> versions(String model) {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
