@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -156,7 +155,7 @@ public final class EvaluationService implements Runnable, AutoCloseable {
 
   private void arrived(ModelUpdate whole) throws Exception {
     ModelUpdate before = previous.put(key(whole), whole);
-    if (before != null && !Objects.equals(trainedThrough(before), trainedThrough(whole))) {
+    if (before != null && Evaluator.endsItsTask(before, whole)) {
       evaluateOnce(before);
     }
     if (whole.getModelVersion() % everyVersions == 0 || endsInput(whole)) {
@@ -195,10 +194,6 @@ public final class EvaluationService implements Runnable, AutoCloseable {
 
   private static boolean reached(KafkaConsumer<String, byte[]> reading, Map<TopicPartition, Long> offsets) {
     return offsets.entrySet().stream().allMatch(end -> reading.position(end.getKey()) >= end.getValue());
-  }
-
-  private static String trainedThrough(ModelUpdate update) {
-    return update.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK);
   }
 
   private static boolean endsInput(ModelUpdate update) {

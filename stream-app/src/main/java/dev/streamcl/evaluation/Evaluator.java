@@ -107,15 +107,19 @@ public final class Evaluator implements AutoCloseable {
       List<ModelUpdate> versions = WholeModels.rebuild(learner.getValue());
       for (int i = 0; i < versions.size(); i++) {
         ModelUpdate whole = versions.get(i);
-        boolean lastOfItsTask = i + 1 < versions.size() && !Objects.equals(
-            whole.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK),
-            versions.get(i + 1).getProperties().get(PublishProgress.TRAINED_THROUGH_TASK));
+        boolean lastOfItsTask = i + 1 < versions.size() && endsItsTask(whole, versions.get(i + 1));
         if (points.includes(whole, i == versions.size() - 1, lastOfItsTask)) {
           results.addAll(evaluate(whole, testSetFor(whole)));
         }
       }
     }
     return results;
+  }
+
+  /** Whether {@code version} is the last one trained through its task: the next one learned from a later task. */
+  static boolean endsItsTask(ModelUpdate version, ModelUpdate next) {
+    return !Objects.equals(version.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK),
+        next.getProperties().get(PublishProgress.TRAINED_THROUGH_TASK));
   }
 
   /** Row of the accuracy matrix: the last task the version learned from, when the scenario's boundaries are sharp. */
