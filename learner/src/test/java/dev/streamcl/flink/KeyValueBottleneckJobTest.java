@@ -28,6 +28,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.Future;
+import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -36,6 +38,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -78,7 +81,7 @@ class KeyValueBottleneckJobTest {
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flink);
     KafkaLearnerJob.configure(env, config);
     KafkaLearnerJob.create(clients, topics, config, true).build(env);
-    env.execute("kvb-job-test");
+    JobExecutionResult job = env.execute("kvb-job-test");
 
     List<ConsumerRecord<String, byte[]>> records = readCommitted(clients, topics.modelUpdates().name());
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
@@ -113,7 +116,10 @@ class KeyValueBottleneckJobTest {
     System.out.printf("kvb snapshot %,d bytes in %d chunks; %d deltas, %,d bytes on average = %.3f of a snapshot%n",
         snapshotBytes, first.getChunkCount(), deltas, deltaBytes / deltas, ratio);
     assertEquals((SAMPLES + PUBLISH_EVERY - 1) / PUBLISH_EVERY, rebuilt.getModelVersion());
-    assertEquals(SAMPLES, rebuilt.getSamplesSeen(), "samples the final version learned from");
+    assertEquals(SAMPLES, rebuilt.getSamplesSeen(), "samples the final version learned from (the job encoded "
+        + LearnerJob.samplesIn(job) + " in " + job.getNetRuntime() + " ms; " + readCommitted(clients,
+        topics.predictions().name()).size() + " predictions, " + readCommitted(clients, topics.deadLetters().name())
+        .size() + " dead letters on partition " + StreamPartitioning.partitionFor(STREAM, 2) + ")");
     assertTrue(ratio < 0.25, "deltas should be a small fraction of a snapshot, were " + ratio);
 
     KeyValueBottleneck expected = plainRun(encoder, images);
@@ -153,18 +159,24 @@ class KeyValueBottleneckJobTest {
     return state;
   }
 
-  private static List<byte[]> publish(ClientConfigs clients, Topics topics) {
+  /** Every send is checked: a sample the broker never took would otherwise just be missing from the job's input. */
+  private static List<byte[]> publish(ClientConfigs clients, Topics topics) throws Exception {
     EventCodec<Sample> codec = EventCodec.samples();
     Random random = new Random(3);
     List<byte[]> images = new ArrayList<>();
+    List<Future<RecordMetadata>> sent = new ArrayList<>();
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer(null))) {
       for (int seq = 0; seq < SAMPLES; seq++) {
         byte[] pixels = TestSamples.pixels(seq % 4, random);
         images.add(pixels);
         Sample sample = TestSamples.image(STREAM, seq, seq % 4, pixels);
         sample.setTaskId(null); // no task boundaries: versions come from the publish interval alone
-        producer.send(new ProducerRecord<>(topics.samples().name(), StreamPartitioning.partitionFor(STREAM, 2), STREAM,
-            codec.encode(sample)));
+        sent.add(producer.send(new ProducerRecord<>(topics.samples().name(), StreamPartitioning.partitionFor(STREAM, 2),
+            STREAM, codec.encode(sample))));
+      }
+      producer.flush();
+      for (Future<RecordMetadata> record : sent) {
+        record.get();
       }
     }
     return images;
