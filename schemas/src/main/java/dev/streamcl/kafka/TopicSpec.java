@@ -1,6 +1,7 @@
 package dev.streamcl.kafka;
 
-import org.apache.kafka.common.serialization.Serde;
-
-/** A topic name with the serde of its values; keys are always UTF-8 strings. */
-public record TopicSpec<V>(String name, Serde<V> valueSerde) {}
+/**
+ * A topic name, typed by the event its values hold ({@code V}); keys are always UTF-8 strings. Values are
+ * encoded with {@link dev.streamcl.events.EventCodec}.
+ */
+public record TopicSpec<V>(String name) {}

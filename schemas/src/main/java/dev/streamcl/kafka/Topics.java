@@ -2,7 +2,6 @@ package dev.streamcl.kafka;
 
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EvalResult;
-import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.LearnerThroughput;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
@@ -10,8 +9,9 @@ import dev.streamcl.events.Sample;
 import java.io.Serializable;
 
 /**
- * The one registry of StreamCL topics and their serdes. Names share a configurable prefix
- * (default {@code streamcl}) so several experiments can live on one cluster.
+ * The one registry of StreamCL topic names, each typed by the event its values hold (Avro single-object
+ * encoding, see {@link dev.streamcl.events.EventCodec}). Names share a configurable prefix (default
+ * {@code streamcl}) so several experiments can live on one cluster.
  */
 public final class Topics implements Serializable {
   public static final String DEFAULT_PREFIX = "streamcl";
@@ -26,55 +26,51 @@ public final class Topics implements Serializable {
     this.prefix = prefix;
   }
 
-  public static Topics defaults() {
-    return new Topics(DEFAULT_PREFIX);
-  }
-
   public String prefix() {
     return prefix;
   }
 
   /** The training stream. Key: stream id. */
   public TopicSpec<Sample> samples() {
-    return new TopicSpec<>(prefix + ".samples", new AvroSerde<>(EventCodec::samples));
+    return new TopicSpec<>(prefix + ".samples");
   }
 
   /** Samples to be answered by the serving service. Key: stream id. */
   public TopicSpec<Sample> requests() {
-    return new TopicSpec<>(prefix + ".requests", new AvroSerde<>(EventCodec::samples));
+    return new TopicSpec<>(prefix + ".requests");
   }
 
   /** Chunked snapshots and deltas. Key: {@code streamId/learner}; partition chosen by stream id. */
   public TopicSpec<ModelUpdate> modelUpdates() {
-    return new TopicSpec<>(prefix + ".model-updates", new AvroSerde<>(EventCodec::modelUpdates));
+    return new TopicSpec<>(prefix + ".model-updates");
   }
 
   public TopicSpec<Prediction> predictions() {
-    return new TopicSpec<>(prefix + ".predictions", new AvroSerde<>(EventCodec::predictions));
+    return new TopicSpec<>(prefix + ".predictions");
   }
 
   /** Accuracy of published model versions on the test topics. Key: {@code streamId/learner}. */
   public TopicSpec<EvalResult> eval() {
-    return new TopicSpec<>(prefix + ".eval", new AvroSerde<>(EventCodec::evalResults));
+    return new TopicSpec<>(prefix + ".eval");
   }
 
   /** Learner throughput of finished learner jobs, for reports. Key: learner. */
   public TopicSpec<LearnerThroughput> runs() {
-    return new TopicSpec<>(prefix + ".runs", new AvroSerde<>(EventCodec::learnerThroughputs));
+    return new TopicSpec<>(prefix + ".runs");
   }
 
   public TopicSpec<DeadLetter> deadLetters() {
-    return new TopicSpec<>(prefix + ".dead-letters", new AvroSerde<>(EventCodec::deadLetters));
+    return new TopicSpec<>(prefix + ".dead-letters");
   }
 
   /** Unlabelled samples for initialising a learner's keys (KVB), written by {@code streamcl publish}. Key: stream id. */
   public TopicSpec<Sample> keyInit() {
-    return new TopicSpec<>(prefix + ".key-init", new AvroSerde<>(EventCodec::samples));
+    return new TopicSpec<>(prefix + ".key-init");
   }
 
   /** A replayable held-out test set, written once and read from offset 0 by every evaluation. */
   public TopicSpec<Sample> test(String scenario) {
-    return new TopicSpec<>(prefix + ".test." + scenario, new AvroSerde<>(EventCodec::samples));
+    return new TopicSpec<>(prefix + ".test." + scenario);
   }
 
   public static String modelKey(String streamId, String learner) {
