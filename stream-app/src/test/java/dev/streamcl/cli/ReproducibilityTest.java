@@ -35,6 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReproducibilityTest {
   private static final int PER_TASK = 300;
   private static final long SEED = 42;
+  /** SHA-256 of every model-update record of the first run, recorded before the learner-contract refactor. */
+  private static final String DIGESTS = "demo-model-update-digests.txt";
 
   @Test
   void twoDemoRunsWithTheSameSeedPublishIdenticalVersionsAndEvaluationResults(@TempDir Path reports)
@@ -51,6 +53,10 @@ class ReproducibilityTest {
       assertFalse(a.versions(model).isEmpty());
     }
     assertEquals(List.of(), a.differencesFrom(b), "model update bytes");
+    List<String> digests = ModelUpdateDigests.of(a);
+    ModelUpdateDigests.recordIfAsked(digests);
+    assertEquals(ModelUpdateDigests.expected(DIGESTS), digests,
+        "model-update records differ from those recorded before the learner-contract refactor");
 
     List<byte[]> evalA = encoded(firstRun.evaluation());
     List<byte[]> evalB = encoded(secondRun.evaluation());
