@@ -11,7 +11,9 @@ import java.util.concurrent.CountDownLatch;
  * Runs a local single-node Kafka in the foreground until Ctrl-C (or SIGTERM from
  * {@code ops/bin/kafka-stop.sh}). Data stay in the data dir between runs.
  *
- * <pre>java dev.streamcl.ops.LocalKafka [--data-dir .data/kafka] [--port 9092] [--controller-port PORT+1] [--partitions 4]</pre>
+ * <pre>
+ * java dev.streamcl.ops.LocalKafka [--data-dir .data/kafka] [--port 9092] [--controller-port PORT+1] [--partitions 4]
+ * </pre>
  */
 public final class LocalKafka {
   private LocalKafka() {}
@@ -33,7 +35,8 @@ public final class LocalKafka {
     }
     String busy = busyPort(options.port, options.controllerPort);
     if (busy != null) {
-      System.err.println("Port " + busy + " on 127.0.0.1 is in use (another Kafka?): stop it, or pass --port/--controller-port");
+      System.err.println(
+          "Port " + busy + " on 127.0.0.1 is in use (another Kafka?): stop it, or pass --port/--controller-port");
       System.exit(1);
       return;
     }
@@ -72,7 +75,8 @@ public final class LocalKafka {
   /** Command-line options; unknown ones are an error rather than silently ignored. */
   record Options(Path dataDir, int port, int controllerPort, int partitions) {
     static final String USAGE =
-        "Usage: LocalKafka [--data-dir DIR (.data/kafka)] [--port N (9092)] [--controller-port N (port+1; 0 = free)] [--partitions N (4)]";
+        "Usage: LocalKafka [--data-dir DIR (.data/kafka)] [--port N (9092)]"
+            + " [--controller-port N (port+1; 0 = free)] [--partitions N (4)]";
 
     static Options parse(String[] args) {
       Path dataDir = Path.of(".data/kafka");

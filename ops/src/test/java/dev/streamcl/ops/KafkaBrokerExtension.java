@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }</pre>
  */
 public final class KafkaBrokerExtension implements BeforeAllCallback {
-  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
+  private static final ExtensionContext.Namespace NAMESPACE =
+      ExtensionContext.Namespace.create(KafkaBrokerExtension.class);
   private static final AtomicInteger TOPIC_COUNTER = new AtomicInteger();
   private static volatile BrokerResource broker;
 
@@ -35,7 +36,8 @@ public final class KafkaBrokerExtension implements BeforeAllCallback {
   public static String bootstrap() {
     BrokerResource current = broker;
     if (current == null) {
-      throw new IllegalStateException("No broker: annotate the test class with @ExtendWith(KafkaBrokerExtension.class)");
+      throw new IllegalStateException(
+          "No broker: annotate the test class with @ExtendWith(KafkaBrokerExtension.class)");
     }
     return current.broker.bootstrap();
   }

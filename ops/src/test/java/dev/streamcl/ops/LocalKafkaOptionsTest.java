@@ -10,23 +10,27 @@ class LocalKafkaOptionsTest {
 
   @Test
   void defaultsMatchTheScripts() {
-    assertEquals(new LocalKafka.Options(Path.of(".data/kafka"), 9092, 9093, 4), LocalKafka.Options.parse(new String[0]));
+    assertEquals(new LocalKafka.Options(Path.of(".data/kafka"), 9092, 9093, 4), parse());
   }
 
   @Test
   void controllerPortFollowsThePortUnlessGiven() {
-    assertEquals(19093, LocalKafka.Options.parse(new String[] {"--port", "19092"}).controllerPort());
-    assertEquals(0, LocalKafka.Options.parse(new String[] {"--port", "0"}).controllerPort());
-    assertEquals(7000, LocalKafka.Options.parse(new String[] {"--controller-port", "7000", "--port", "19092"}).controllerPort());
+    assertEquals(19093, parse("--port", "19092").controllerPort());
+    assertEquals(0, parse("--port", "0").controllerPort());
+    assertEquals(7000, parse("--controller-port", "7000", "--port", "19092").controllerPort());
   }
 
   @Test
   void badOptionsAreReported() {
     assertEquals("Unknown option --bogus",
-        assertThrows(IllegalArgumentException.class, () -> LocalKafka.Options.parse(new String[] {"--bogus", "1"})).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse("--bogus", "1")).getMessage());
     assertEquals("--port needs a number, got 'x'",
-        assertThrows(IllegalArgumentException.class, () -> LocalKafka.Options.parse(new String[] {"--port", "x"})).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse("--port", "x")).getMessage());
     assertEquals("Missing value after --partitions",
-        assertThrows(IllegalArgumentException.class, () -> LocalKafka.Options.parse(new String[] {"--partitions"})).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> parse("--partitions")).getMessage());
+  }
+
+  private static LocalKafka.Options parse(String... args) {
+    return LocalKafka.Options.parse(args);
   }
 }

@@ -43,7 +43,8 @@ public final class ModelDeltas {
     }
     ByteBuffer incoming = rows.getValues().duplicate();
     int count = incoming.remaining() / rowBytes;
-    if (incoming.remaining() % rowBytes != 0 || (rows.getRowIndices() != null && rows.getRowIndices().size() != count)) {
+    if (incoming.remaining() % rowBytes != 0
+        || (rows.getRowIndices() != null && rows.getRowIndices().size() != count)) {
       throw new IllegalArgumentException("Delta tensor " + rows.getName() + " carries " + incoming.remaining()
           + " bytes for " + (rows.getRowIndices() == null ? "dense" : rows.getRowIndices().size()) + " rows of "
           + width + " floats");

@@ -63,7 +63,10 @@ public final class Topics implements Serializable {
     return new TopicSpec<>(prefix + ".dead-letters");
   }
 
-  /** Unlabelled samples for initialising a learner's keys (KVB), written by {@code streamcl publish}. Key: stream id. */
+  /**
+   * Unlabelled samples for initialising a learner's keys (KVB), written by {@code streamcl publish}. Key: stream
+   * id.
+   */
   public TopicSpec<Sample> keyInit() {
     return new TopicSpec<>(prefix + ".key-init");
   }

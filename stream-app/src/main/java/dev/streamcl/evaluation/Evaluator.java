@@ -31,8 +31,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 /**
  * Replays a scenario's test topic from offset 0 through published model versions and writes
  * per-task accuracy as {@link EvalResult}s. Evaluation points are the last version trained through
- * each task (a row of the accuracy matrix), every K-th version and each learner's newest. The test set is encoded once per encoder
- * identity and kept; every version is evaluated through the same servable models serving uses.
+ * each task (a row of the accuracy matrix), every K-th version and each learner's newest. The test set is
+ * encoded once per encoder identity and kept; every version is evaluated through the same servable models
+ * serving uses.
  */
 public final class Evaluator implements AutoCloseable {
   private static final int BATCH = 256;
@@ -56,7 +57,10 @@ public final class Evaluator implements AutoCloseable {
     this.sharpTaskBoundaries = Scenarios.hasSharpTaskBoundaries(scenario);
   }
 
-  /** Evaluates the stream's learners at every evaluation point, writes the results to the eval topic and returns them. */
+  /**
+   * Evaluates the stream's learners at every evaluation point, writes the results to the eval topic and returns
+   * them.
+   */
   public List<EvalResult> evaluate(String streamId, int everyVersions) throws Exception {
     List<EvalResult> results = evaluateWithoutPublishing(streamId, everyVersions);
     publish(results);
@@ -67,7 +71,8 @@ public final class Evaluator implements AutoCloseable {
   public List<EvalResult> evaluateWithoutPublishing(String streamId, int everyVersions) throws Exception {
     requirePositive(everyVersions);
     return evaluateVersions(streamId, topics.modelUpdates().name(),
-        (update, isNewest, lastOfItsTask) -> isNewest || lastOfItsTask || update.getModelVersion() % everyVersions == 0);
+        (update, isNewest, lastOfItsTask) ->
+            isNewest || lastOfItsTask || update.getModelVersion() % everyVersions == 0);
   }
 
   static void requirePositive(int everyVersions) {

@@ -58,7 +58,8 @@ public final class RecordedRun {
       }
     }
     if (job == null) {
-      throw new IllegalArgumentException(modelUpdatesTopic + " holds no model updates: run `streamcl learn --bounded` first");
+      throw new IllegalArgumentException(
+          modelUpdatesTopic + " holds no model updates: run `streamcl learn --bounded` first");
     }
     return new RecordedRun(updates, newest, job);
   }

@@ -41,7 +41,8 @@ final class WholeModels {
     ModelUpdate complete = ModelUpdateChunks.assemble(chunks.remove(update.getModelVersion()));
     if (complete.getKind() == UpdateKind.SNAPSHOT) {
       held = complete;
-    } else if (held != null && complete.getBaseVersion() != null && complete.getBaseVersion() == held.getModelVersion()) {
+    } else if (held != null && complete.getBaseVersion() != null
+        && complete.getBaseVersion() == held.getModelVersion()) {
       held = ModelDeltas.apply(held, complete);
     } else {
       return null;

@@ -66,7 +66,9 @@ final class AccuracyChart {
 
   private static int addSeries(XYSeriesCollection curves, String key, List<CurvePoint> points) {
     XYSeries series = new XYSeries(key, true, true);
-    for (CurvePoint p : points) series.add(p.samplesSeen(), p.accuracy());
+    for (CurvePoint p : points) {
+      series.add(p.samplesSeen(), p.accuracy());
+    }
     curves.addSeries(series);
     return curves.getSeriesCount() - 1;
   }

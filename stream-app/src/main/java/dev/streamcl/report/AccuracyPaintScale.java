@@ -24,7 +24,9 @@ final class AccuracyPaintScale implements PaintScale {
 
   @Override
   public Paint getPaint(double accuracy) {
-    if (Double.isNaN(accuracy)) return MISSING;
+    if (Double.isNaN(accuracy)) {
+      return MISSING;
+    }
     double a = Math.max(0.0, Math.min(1.0, accuracy));
     return a < 0.5 ? blend(LOW, MID, a / 0.5) : blend(MID, HIGH, (a - 0.5) / 0.5);
   }

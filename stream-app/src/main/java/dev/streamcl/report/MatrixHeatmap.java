@@ -73,7 +73,9 @@ final class MatrixHeatmap {
 
   private static SymbolAxis taskAxis(String label, int tasks) {
     String[] names = new String[tasks];
-    for (int k = 0; k < tasks; k++) names[k] = "task " + (k + 1); // counted from 1, as in the demo's table
+    for (int k = 0; k < tasks; k++) {
+      names[k] = "task " + (k + 1); // counted from 1, as in the demo's table
+    }
     SymbolAxis axis = new SymbolAxis(label, names);
     axis.setGridBandsVisible(false);
     axis.setTickLabelFont(TASK_FONT);
@@ -85,7 +87,9 @@ final class MatrixHeatmap {
     for (int i = 0; i < matrix.tasks(); i++) {
       for (int j = 0; j < matrix.tasks(); j++) {
         double accuracy = matrix.get(i, j);
-        if (Double.isNaN(accuracy)) continue;
+        if (Double.isNaN(accuracy)) {
+          continue;
+        }
         XYTextAnnotation label = new XYTextAnnotation(SummaryColumns.percent(accuracy), j, i);
         label.setFont(CELL_FONT);
         label.setPaint(AccuracyPaintScale.textColourOver(accuracy));

@@ -54,8 +54,12 @@ final class ReportPage {
     appendSummary(page, data.learners());
     page.append("<h2>Accuracy over the stream</h2>\n");
     appendFigure(page, accuracy);
-    if (!matrices.isEmpty()) page.append("<h2>Accuracy matrices</h2>\n");
-    for (Image matrix : matrices) appendFigure(page, matrix);
+    if (!matrices.isEmpty()) {
+      page.append("<h2>Accuracy matrices</h2>\n");
+    }
+    for (Image matrix : matrices) {
+      appendFigure(page, matrix);
+    }
     page.append("</body>\n</html>\n");
     return page.toString();
   }
@@ -76,7 +80,9 @@ final class ReportPage {
 
   private static void appendSummary(StringBuilder page, List<LearnerReport> learners) {
     page.append("<table id=\"summary\">\n<thead><tr>");
-    for (String header : SummaryColumns.HEADERS) page.append("<th>").append(escape(header)).append("</th>");
+    for (String header : SummaryColumns.HEADERS) {
+      page.append("<th>").append(escape(header)).append("</th>");
+    }
     page.append("</tr></thead>\n<tbody>\n");
     for (LearnerReport learner : learners) {
       page.append("<tr data-learner=\"").append(escape(learner.learner())).append("\">");

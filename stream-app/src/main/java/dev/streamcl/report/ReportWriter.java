@@ -41,14 +41,18 @@ public final class ReportWriter {
 
   /** The charts render with no display; must happen before anything touches the AWT toolkit. */
   private static void ensureHeadless() {
-    if (System.getProperty("java.awt.headless") == null) System.setProperty("java.awt.headless", "true");
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
   }
 
   private static List<ReportPage.Image> renderMatrices(ReportData data, Path directory) throws IOException {
     List<ReportPage.Image> images = new ArrayList<>();
     Set<String> usedNames = new HashSet<>();
     for (LearnerReport learner : data.learners()) {
-      if (learner.matrix() == null) continue;
+      if (learner.matrix() == null) {
+        continue;
+      }
       String name = "matrix-" + uniqueFileSafe(learner.learner(), usedNames);
       images.add(render(MatrixHeatmap.of(learner.learner(), learner.matrix()), MatrixHeatmap.WIDTH,
           MatrixHeatmap.HEIGHT, directory.resolve(name + ".png"), name, matrixAltText(learner)));
@@ -70,7 +74,9 @@ public final class ReportWriter {
   static String uniqueFileSafe(String learner, Set<String> used) {
     String base = learner.replaceAll("[^A-Za-z0-9._-]", "_");
     String name = base;
-    for (int n = 2; !used.add(name); n++) name = base + "-" + n;
+    for (int n = 2; !used.add(name); n++) {
+      name = base + "-" + n;
+    }
     return name;
   }
 

@@ -12,12 +12,16 @@ public final class SummaryTable {
 
   public static String format(ReportData data) {
     List<List<String>> rows = new ArrayList<>();
-    for (LearnerReport learner : data.learners()) rows.add(SummaryColumns.cells(learner));
+    for (LearnerReport learner : data.learners()) {
+      rows.add(SummaryColumns.cells(learner));
+    }
     int[] widths = columnWidths(rows);
     StringBuilder out = new StringBuilder();
     out.append(line(SummaryColumns.HEADERS, widths)).append('\n');
     out.append(rule(widths)).append('\n');
-    for (List<String> row : rows) out.append(line(row, widths)).append('\n');
+    for (List<String> row : rows) {
+      out.append(line(row, widths)).append('\n');
+    }
     return out.toString();
   }
 
@@ -25,7 +29,9 @@ public final class SummaryTable {
     int[] widths = new int[SummaryColumns.HEADERS.size()];
     for (int c = 0; c < widths.length; c++) {
       widths[c] = SummaryColumns.HEADERS.get(c).length();
-      for (List<String> row : rows) widths[c] = Math.max(widths[c], row.get(c).length());
+      for (List<String> row : rows) {
+        widths[c] = Math.max(widths[c], row.get(c).length());
+      }
     }
     return widths;
   }
@@ -33,7 +39,9 @@ public final class SummaryTable {
   private static String line(List<String> cells, int[] widths) {
     StringBuilder line = new StringBuilder();
     for (int c = 0; c < widths.length; c++) {
-      if (c > 0) line.append(GAP);
+      if (c > 0) {
+        line.append(GAP);
+      }
       line.append(padded(cells.get(c), widths[c], SummaryColumns.isNumeric(c)));
     }
     return line.toString().stripTrailing();
@@ -46,7 +54,9 @@ public final class SummaryTable {
 
   private static String rule(int[] widths) {
     int total = GAP.length() * (widths.length - 1);
-    for (int w : widths) total += w;
+    for (int w : widths) {
+      total += w;
+    }
     return "-".repeat(total);
   }
 }

@@ -59,8 +59,8 @@ public final class BlurryTaskFreeFashionMnist implements Scenario {
       window = Math.min(DEFAULT_WINDOW, smallest / 2);
     }
     if (window < 0 || window > smallest) {
-      throw new IllegalArgumentException("window must be 0.." + smallest + " (the smallest task), or -1 for the default; got "
-          + window);
+      throw new IllegalArgumentException(
+          "window must be 0.." + smallest + " (the smallest task), or -1 for the default; got " + window);
     }
     this.window = window;
     this.order = blend(taskStarts, window, new Random(seed ^ BLUR_SALT));

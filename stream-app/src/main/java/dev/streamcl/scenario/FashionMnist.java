@@ -76,7 +76,8 @@ public final class FashionMnist {
       }
       return result;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read Fashion-MNIST " + split + " split from " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "Cannot read Fashion-MNIST " + split + " split from " + dir + ": " + e.getMessage(), e);
     }
   }
 

@@ -69,7 +69,10 @@ public final class PermutedFashionMnist implements Scenario {
     }
   }
 
-  /** Task {@code task}'s pixel permutation for this seed: identity for task 0, else drawn from {@code Random(s_task)}. */
+  /**
+   * Task {@code task}'s pixel permutation for this seed: identity for task 0, else drawn from
+   * {@code Random(s_task)}.
+   */
   public static int[] permutationOf(long seed, int task) {
     int[] permutation = identity(FashionMnist.PIXELS);
     if (task > 0) {
@@ -170,7 +173,6 @@ public final class PermutedFashionMnist implements Scenario {
     }
     return values;
   }
-
 
   private static int capOr(int cap, int all) {
     return cap == 0 ? all : Math.min(cap, all);

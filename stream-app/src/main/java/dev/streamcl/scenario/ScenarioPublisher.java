@@ -162,7 +162,10 @@ public final class ScenarioPublisher {
     return scenario.samplesPerTask() == 0 ? "all" : Integer.toString(scenario.samplesPerTask());
   }
 
-  /** As the header reads; "(none)" when the scenario has no variant (and for topics written before the header existed). */
+  /**
+   * As the header reads; "(none)" when the scenario has no variant (and for topics written before the header
+   * existed).
+   */
   private static String variant(Scenario scenario) {
     return scenario.variant().isEmpty() ? "(none)" : scenario.variant();
   }

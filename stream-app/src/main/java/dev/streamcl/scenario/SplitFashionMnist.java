@@ -129,7 +129,6 @@ public final class SplitFashionMnist implements Scenario {
     return IntStream.range(0, labels.length).filter(i -> taskOf(labels[i]) == task).toArray();
   }
 
-
   private static int capOr(int cap, int all) {
     return cap == 0 ? all : cap;
   }
