@@ -1,15 +1,13 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
-import dev.streamcl.onnx.ComputeDevice;
-import dev.streamcl.learner.kvb.KvbConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -18,7 +16,14 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.ParameterTool;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The learner job on real Kafka: samples topic in, predictions / model updates / dead letters out,
@@ -43,9 +48,7 @@ public final class KafkaLearnerJob {
   public static LearnerJob create(ClientConfigs clients, String samplesTopic, Topics outputs, LearnerJobConfig config,
       OffsetsInitializer stopAt) {
     List<String> inputTopics = new ArrayList<>(List.of(samplesTopic));
-    if (config.kvb().keyInitTopic() != null) {
-      inputTopics.add(config.kvb().keyInitTopic());
-    }
+    inputTopics.addAll(config.warmupTopics().keySet());
     var source = KafkaSource.<RawRecord>builder()
         .setBootstrapServers(clients.bootstrap())
         .setProperties(sourceProperties(clients))
@@ -71,59 +74,79 @@ public final class KafkaLearnerJob {
   /** Exactly-once needs checkpoints: Kafka transactions commit when a checkpoint completes. */
   public static void configure(StreamExecutionEnvironment env, LearnerJobConfig config) {
     env.setParallelism(config.parallelism());
-    enableCheckpointing(env, config);
+    configureCheckpointsAndState(env, config);
   }
 
-  private static void enableCheckpointing(StreamExecutionEnvironment env, LearnerJobConfig config) {
+  /** Checkpoints every interval, exactly-once; the state backend as configured, RocksDB checkpointing increments. */
+  private static void configureCheckpointsAndState(StreamExecutionEnvironment env, LearnerJobConfig config) {
     env.enableCheckpointing(config.checkpointIntervalMs(), CheckpointingMode.EXACTLY_ONCE);
+    Configuration state = new Configuration();
+    state.set(StateBackendOptions.STATE_BACKEND, config.stateBackend().optionValue());
+    state.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, config.stateBackend() == StateBackend.ROCKSDB);
+    env.configure(state);
   }
 
-  /** KVB preset ({@code --kvb-preset default|larger|paper}) and key source ({@code --kvb-keys stream|topic}). */
-  private static KvbSettings kvbSettings(ParameterTool params, Topics topics, int classes) {
-    KvbConfig preset = KvbSettings.preset(params.get("kvb-preset", "default")).withClasses(classes);
-    String keys = params.get("kvb-keys", "stream");
-    return new KvbSettings(preset, params.getInt("kvb-batch", KvbSettings.DEFAULT_TRAIN_BATCH),
-        params.getInt("kvb-snapshot-every", KvbSettings.DEFAULT_SNAPSHOT_EVERY),
-        "topic".equals(keys) ? topics.keyInit().name() : null);
+  /** {@code flink run} arguments: where Kafka is, {@code --bounded}, and every learner job option. */
+  @Command(name = "streamcl-learner-job", mixinStandardHelpOptions = true,
+      modelTransformer = LearnerJobOptions.Transformer.class,
+      description = "The StreamCL learner job: samples topic in; predictions, model updates, dead letters out.")
+  public static final class Arguments {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--bootstrap", required = true, description = "Kafka bootstrap servers.")
+    String bootstrap;
+
+    @Option(names = "--client-properties", description = "Kafka client properties file (SASL/TLS of a real cluster).")
+    Path clientProperties;
+
+    @Option(names = "--topic-prefix", defaultValue = Topics.DEFAULT_PREFIX,
+        description = "Prefix of every topic name (default: ${DEFAULT-VALUE}).")
+    String topicPrefix;
+
+    @Option(names = "--bounded", description = "Stop at the samples topic's end as of start (replays).")
+    boolean bounded;
+
+    public LearnerJobConfig config() {
+      return LearnerJobOptions.config(LearnerJobOptions.values(spec), topicPrefix);
+    }
+
+    /** Whether --parallelism was given: otherwise `flink run -p N` decides. */
+    boolean parallelismGiven() {
+      return spec.commandLine().getParseResult().hasMatchedOption(LearnerJobOptions.PARALLELISM);
+    }
   }
 
-  /** A bare {@code --flag} counts as true (ParameterTool stores it without a value). */
-  private static boolean flag(ParameterTool params, String name) {
-    return params.has(name) && !"false".equalsIgnoreCase(params.get(name));
+  /** Parses {@code flink run} arguments; null when help or the version was printed. */
+  public static Arguments parse(String... args) {
+    Arguments arguments = new Arguments();
+    CommandLine commandLine = new CommandLine(arguments);
+    commandLine.parseArgs(args);
+    return CommandLine.printHelpIfRequested(commandLine.getParseResult()) ? null : arguments;
   }
 
   public static void main(String[] args) throws Exception {
-    ParameterTool params = ParameterTool.fromArgs(args);
-    String bootstrap = params.getRequired("bootstrap");
-    Properties extra = ClientConfigs.loadProperties(params.has("client-properties")
-        ? java.nio.file.Path.of(params.get("client-properties")) : null);
-    ClientConfigs clients = new ClientConfigs(bootstrap, extra, true);
-    Topics topics = new Topics(params.get("topic-prefix", Topics.DEFAULT_PREFIX));
-    ComputeDevice device = ComputeDevice.parse(params.get("device", "cpu"), flag(params, "cpu-fallback"));
-    LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse(params.get("encoder", "pixels:28x28"), device));
-    LearnerJobConfig config = new LearnerJobConfig(defaults.encoder(),
-        params.getInt("batch-size", defaults.microBatchSize()),
-        params.getLong("batch-delay-ms", defaults.microBatchMaxDelayMs()),
-        params.getInt("publish-every", defaults.publishEveryLabelled()),
-        params.getInt("label-limit", defaults.labelLimit()),
-        params.getInt("max-payload-bytes", defaults.maxPayloadBytes()),
-        params.getInt("parallelism", defaults.parallelism()),
-        params.getLong("checkpoint-interval-ms", defaults.checkpointIntervalMs()),
-        device, List.of(params.get("learners", String.join(",", LearnerJobConfig.ALL_LEARNERS)).split(",")),
-        kvbSettings(params, topics, params.getInt("label-limit", defaults.labelLimit())),
-        new ReplaySettings.Tuning(params.getInt("replay-capacity", ReplaySettings.DEFAULT_CAPACITY),
-            params.getInt("replay-batch", ReplaySettings.DEFAULT_MINIBATCH),
-            params.getInt("replay-count", ReplaySettings.DEFAULT_MINIBATCH),
-            params.getFloat("replay-lr", ReplaySettings.DEFAULT_LEARNING_RATE), params.getInt("replay-steps", 1),
-            params.getLong("replay-seed", ReplaySettings.DEFAULT_SEED)),
-        !flag(params, "no-task-boundaries"));
+    Arguments arguments;
+    LearnerJobConfig config;
+    try {
+      arguments = parse(args);
+      if (arguments == null) {
+        return;
+      }
+      config = arguments.config();
+    } catch (CommandLine.ParameterException | IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    ClientConfigs clients = new ClientConfigs(arguments.bootstrap, ClientConfigs.loadProperties(arguments.clientProperties),
+        true);
+    Topics topics = new Topics(arguments.topicPrefix);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    // On a cluster, `flink run -p N` decides the parallelism unless --parallelism is given.
-    if (params.has("parallelism")) {
+    if (arguments.parallelismGiven()) {
       env.setParallelism(config.parallelism());
     }
-    enableCheckpointing(env, config);
-    create(clients, topics, config, flag(params, "bounded")).build(env);
+    configureCheckpointsAndState(env, config);
+    create(clients, topics, config, arguments.bounded).build(env);
     env.execute("streamcl-learner " + topics.prefix());
   }
 

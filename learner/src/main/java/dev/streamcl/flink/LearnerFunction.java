@@ -1,39 +1,234 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.ModelUpdateChunks;
 import dev.streamcl.events.Prediction;
+import dev.streamcl.learner.ContinualLearner;
+import dev.streamcl.learner.DeltaPublishing;
+import dev.streamcl.learner.FeatureBatch;
+import dev.streamcl.learner.Predictions;
+import dev.streamcl.learner.Publication;
+import dev.streamcl.learner.StateSchema;
+import dev.streamcl.learner.Warmup;
+import dev.streamcl.onnx.ComputeDevice;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
 /**
- * A learner operator, keyed by stream: takes in feature batches, finishes when the input ends (the
- * final watermark fires its timer), and accounts the time both take under its learner name.
+ * Runs any {@link ContinualLearner} on a stream keyed by stream id: test-then-train in the learner's
+ * minibatches (cut at task boundaries too), prequential predictions, and versions published every
+ * {@code publishEvery} labelled samples, at task ends and when the input ends — snapshots or deltas,
+ * cut into chunks. Samples wait in keyed state until a minibatch fills (or the learner's warm-up is
+ * done); the learner's state lives in keyed state under its versioned schema; its kernels are cached
+ * per kernel key and closed on eviction and in {@link #close()}.
  */
-abstract class LearnerFunction extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
+public final class LearnerFunction<S, K extends AutoCloseable> extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
+  private static final long serialVersionUID = 1L;
+  /** Kernels kept open per subtask; streams beyond it rebuild theirs from state when they come back. */
+  static final int KERNEL_CACHE_CAPACITY = 32;
+
+  private final ContinualLearner<S, K> learner;
+  private final PublishPolicy publish;
+  private final ComputeDevice device;
+
+  private transient ValueState<S> model;
+  private transient ValueState<PublishProgress> progress;
+  private transient ListState<FeatureBatch> waiting;
+  private transient ListState<FeatureBatch> warmupSamples;
+  private transient KernelCache<K> kernels;
   private transient LearnerBusyTime busyTime;
 
-  /** The name the learner publishes under. */
-  protected abstract String learnerName();
+  public LearnerFunction(ContinualLearner<S, K> learner, PublishPolicy publish, ComputeDevice device) {
+    this.learner = learner;
+    this.publish = publish;
+    this.device = device;
+  }
 
-  /** Test-then-train on a batch of one stream. */
-  protected abstract void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception;
+  /** The keyed state holding a learner's model, under its versioned schema. */
+  static <S> ValueStateDescriptor<S> modelState(StateSchema<S> schema) {
+    return new ValueStateDescriptor<>("model", new VersionedStateSerializer<>(schema));
+  }
 
-  /** The input ended: learn what waits and publish what was learned since the last version. */
-  protected abstract void finishInput(OnTimerContext ctx, Collector<Prediction> out) throws Exception;
-
-  /** Subclasses declare their state after calling this. */
-  @Override
-  public void open(OpenContext openContext) {
-    busyTime = LearnerBusyTime.register(getRuntimeContext(), learnerName());
+  public String learnerName() {
+    return learner.name();
   }
 
   @Override
-  public final void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+  public void open(OpenContext openContext) {
+    model = getRuntimeContext().getState(modelState(learner.stateSchema()));
+    progress = getRuntimeContext().getState(new ValueStateDescriptor<>("publish-progress",
+        new VersionedStateSerializer<>(new PublishProgressSchema())));
+    waiting = getRuntimeContext().getListState(
+        new ListStateDescriptor<>("waiting-samples", TypeInformation.of(FeatureBatch.class)));
+    warmupSamples = getRuntimeContext().getListState(
+        new ListStateDescriptor<>("warmup-samples", TypeInformation.of(FeatureBatch.class)));
+    kernels = new KernelCache<>(KERNEL_CACHE_CAPACITY);
+    busyTime = LearnerBusyTime.register(getRuntimeContext(), learner.name());
+  }
+
+  @Override
+  public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
   }
 
+  /** Fires when the input ends (the final watermark): warm up with what there is, learn what waits, publish. */
   @Override
-  public final void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(0, () -> finishInput(ctx, out));
+  public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
+    busyTime.time(0, () -> {
+      if (progress.value() == null) {
+        return;
+      }
+      Step step = new Step(ctx, out);
+      step.warmUpIfReady(true);
+      step.learnWaiting(true);
+      if (step.state != null) {
+        step.publishIfLearned(PublishProgress.Trigger.INPUT_END);
+      }
+      step.save();
+    });
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (kernels != null) {
+      kernels.close();
+    }
+  }
+
+  private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
+    if (progress.value() == null) {
+      progress.update(new PublishProgress());
+      model.update(learner.initialState(batch.dim));
+      ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+    }
+    Step step = new Step(ctx, out);
+    Warmup<S> warmup = learner.warmup();
+    if (warmup != null && warmup.topic() != null && warmup.topic().equals(batch.topic)) {
+      if (step.state == null) {
+        warmupSamples.add(batch);
+        step.warmUpIfReady(false);
+        step.learnWaiting(false);
+      }
+    } else if (learner.minibatch() == 0 && step.state != null) {
+      step.learn(batch, 0, false); // exact per sample: nothing needs to wait
+    } else {
+      waiting.add(batch);
+      step.warmUpIfReady(false);
+      step.learnWaiting(false);
+    }
+    step.save();
+  }
+
+  /** One call's work on the current key: its state read once, written back by {@link #save()}. */
+  private final class Step {
+    private final Context ctx;
+    private final Collector<Prediction> out;
+    private final PublishProgress published;
+    private S state;
+
+    Step(Context ctx, Collector<Prediction> out) throws Exception {
+      this.ctx = ctx;
+      this.out = out;
+      this.published = progress.value();
+      this.state = model.value();
+    }
+
+    void save() throws Exception {
+      model.update(state);
+      progress.update(published);
+    }
+
+    /** Fits the learner's initial state once enough warm-up samples arrived (or the input ended with some). */
+    void warmUpIfReady(boolean inputEnded) throws Exception {
+      Warmup<S> warmup = learner.warmup();
+      if (state != null || warmup == null) {
+        return;
+      }
+      ListState<FeatureBatch> candidates = warmup.topic() == null ? waiting : warmupSamples;
+      if (warmup.topic() != null && inputEnded && WaitingSamples.count(warmupSamples) == 0) {
+        candidates = waiting; // no warm-up data arrived: fall back to the stream itself
+      }
+      int available = WaitingSamples.count(candidates);
+      if (available == 0 || (available < warmup.samplesWanted() && !inputEnded)) {
+        return;
+      }
+      FeatureBatch source = WaitingSamples.joined(candidates);
+      state = warmup.fit(source.slice(0, Math.min(warmup.samplesWanted(), source.size())));
+      warmupSamples.clear();
+    }
+
+    /** Learns every complete minibatch that waits; a partial one waits unless the input ended. */
+    void learnWaiting(boolean inputEnded) throws Exception {
+      int available = WaitingSamples.count(waiting);
+      boolean cutAtTasks = publish.atTaskEnd();
+      if (state == null || available == 0 || (available < learner.minibatch() && !inputEnded
+          && !(cutAtTasks && WaitingSamples.holdBoundary(waiting, published.highestTask)))) {
+        return;
+      }
+      FeatureBatch pending = WaitingSamples.joined(waiting);
+      int learned = learn(pending, 0, inputEnded);
+      waiting.update(learned == pending.size() ? List.of() : List.of(pending.slice(learned, pending.size())));
+    }
+
+    /** Test-then-train on {@code pending} from row {@code from}, piece by piece; returns the rows learned. */
+    int learn(FeatureBatch pending, int from, boolean inputEnded) throws Exception {
+      K kernel = kernels.get(learner.kernelKey(ctx.getCurrentKey(), state), () -> learner.openKernel(state, device));
+      while (from < pending.size()) {
+        if (publish.atTaskEnd() && published.opensNewTask(pending, from)) {
+          publishIfLearned(PublishProgress.Trigger.TASK_END);
+        }
+        int end = pieceEnd(pending, from);
+        boolean complete = learner.minibatch() == 0 || end - from == learner.minibatch() || end < pending.size()
+            || inputEnded;
+        if (!complete) {
+          break;
+        }
+        FeatureBatch piece = from == 0 && end == pending.size() ? pending : pending.slice(from, end);
+        Predictions predictions = learner.testThenTrain(kernel, state, piece);
+        PredictionEvents.emitAndCount(out, piece, predictions, learner.name(), published);
+        if (published.labelledSincePublish >= publish.everyLabelled()) {
+          publish(PublishProgress.Trigger.INTERVAL);
+        }
+        from = end;
+      }
+      return from;
+    }
+
+    /** A minibatch, or for per-sample learners up to the next publish; never across a task boundary. */
+    private int pieceEnd(FeatureBatch pending, int from) {
+      int end = publish.atTaskEnd() ? WaitingSamples.nextTaskStart(pending, from, published.highestTask) : pending.size();
+      return learner.minibatch() > 0 ? Math.min(end, from + learner.minibatch())
+          : Math.min(end, WaitingSamples.afterLabelled(pending, from,
+              publish.everyLabelled() - published.labelledSincePublish));
+    }
+
+    void publishIfLearned(PublishProgress.Trigger trigger) {
+      if (published.hasUnpublished()) {
+        publish(trigger);
+      }
+    }
+
+    private void publish(PublishProgress.Trigger trigger) {
+      Publication publication = published.publication(ctx.getCurrentKey(), published.nextVersion());
+      DeltaPublishing<S> deltas = learner.deltas();
+      boolean snapshot = deltas == null || publication.version() == 1
+          || published.deltasSinceSnapshot >= deltas.snapshotEvery();
+      ModelUpdate update = snapshot ? learner.snapshot(state, publication) : deltas.delta(state, publication);
+      if (deltas != null) {
+        published.deltasSinceSnapshot = snapshot ? 0 : published.deltasSinceSnapshot + 1;
+        deltas.published(state);
+      }
+      for (ModelUpdate chunk : ModelUpdateChunks.split(published.annotate(update, trigger),
+          ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+        ctx.output(OutputTags.MODEL_UPDATES, chunk);
+      }
+    }
   }
 }

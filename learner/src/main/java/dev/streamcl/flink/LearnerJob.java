@@ -1,5 +1,6 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EncoderIdentity;
@@ -7,15 +8,19 @@ import dev.streamcl.events.LearnerThroughput;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.ingest.SampleInputs;
-import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
-import dev.streamcl.learner.nmc.NearestClassMeanModel;
+import dev.streamcl.learner.ContinualLearner;
+import dev.streamcl.learner.Learners;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -55,9 +60,21 @@ public final class LearnerJob {
     return LearnerBusyTime.of(result, job, finishedAt);
   }
 
+  /**
+   * Every record and state type of the job has explicit type information (Avro, POJOs, versioned
+   * learner-state serializers): a type that would fall back to Kryo fails the job instead, since a
+   * Kryo-serialised state breaks on a renamed class or an added field.
+   */
+  public static void forbidKryo(StreamExecutionEnvironment env) {
+    Configuration noGenericTypes = new Configuration();
+    noGenericTypes.set(PipelineOptions.GENERIC_TYPES, false);
+    env.configure(noGenericTypes);
+  }
+
   /** Adds the job's operators to {@code env}; the caller executes it. */
   public void build(StreamExecutionEnvironment env) throws Exception {
     env.getConfig().enableObjectReuse();
+    forbidKryo(env);
     EncoderIdentity encoderIdentity;
     SampleInputs inputs;
     // Identity and input shape only: read on the CPU, so submitting needs no GPU on the client.
@@ -74,29 +91,22 @@ public final class LearnerJob {
             new MicroBatchEncoder(config.encoder(), config.microBatchSize(), config.microBatchMaxDelayMs()))
         .uid("encode");
 
-    List<SingleOutputStreamOperator<Prediction>> learners = new ArrayList<>();
-    if (config.runs(NearestClassMeanModel.LEARNER)) {
-      learners.add(trainingSamples(features)
-          .keyBy(batch -> batch.streamId)
-          .process(new NearestClassMeanFunction(config.publishPolicy(), config.device(), encoderIdentity),
-              new AvroTypeInfo<>(Prediction.class))
-          .name("learn-nmc").uid("learn-nmc"));
-    }
-    if (config.runs(KeyValueBottleneckModel.LEARNER)) {
-      learners.add(features
-          .keyBy(batch -> batch.streamId)
-          .process(new KeyValueBottleneckFunction(config.kvb(), config.publishPolicy(), config.device(),
-              encoderIdentity), new AvroTypeInfo<>(Prediction.class))
-          .name("learn-kvb").uid("learn-kvb"));
-    }
+    Set<String> warmupTopics = new HashSet<>();
+    List<ContinualLearner<?, ?>> plugins = new ArrayList<>();
     for (String name : config.learners()) {
-      if (ReplaySettings.isReplayLearner(name)) {
-        learners.add(trainingSamples(features)
-            .keyBy(batch -> batch.streamId)
-            .process(new ReplayHeadFunction(ReplaySettings.named(name, config.replay()), config.publishPolicy(),
-                config.device(), encoderIdentity), new AvroTypeInfo<>(Prediction.class))
-            .name("learn-" + name).uid("learn-" + name));
+      ContinualLearner<?, ?> learner = Learners.create(name, config.families(), encoderIdentity);
+      plugins.add(learner);
+      if (learner.warmup() != null && learner.warmup().topic() != null) {
+        warmupTopics.add(learner.warmup().topic());
       }
+    }
+    List<SingleOutputStreamOperator<Prediction>> learners = new ArrayList<>();
+    for (ContinualLearner<?, ?> learner : plugins) {
+      learners.add(samplesFor(learner, features, warmupTopics)
+          .keyBy(batch -> batch.streamId)
+          .process(new LearnerFunction<>(learner, config.publishPolicy(), config.device()),
+              new AvroTypeInfo<>(Prediction.class))
+          .name("learn-" + learner.name()).uid("learn-" + learner.name()));
     }
     DataStream<Prediction> predictionStream = learners.get(0);
     DataStream<ModelUpdate> updateStream = learners.get(0).getSideOutput(OutputTags.MODEL_UPDATES);
@@ -114,9 +124,12 @@ public final class LearnerJob {
   }
 
 
-  /** The training stream without key-initialisation samples (which only KVB uses). */
-  private DataStream<FeatureBatch> trainingSamples(DataStream<FeatureBatch> features) {
-    String keyInitTopic = config.kvb().keyInitTopic();
-    return keyInitTopic == null ? features : features.filter(batch -> !keyInitTopic.equals(batch.topic));
+  /** The samples a learner sees: the stream plus its own warm-up topic, never another learner's. */
+  private static DataStream<FeatureBatch> samplesFor(ContinualLearner<?, ?> learner, DataStream<FeatureBatch> features,
+      Set<String> warmupTopics) {
+    String own = learner.warmup() == null ? null : learner.warmup().topic();
+    Set<String> others = new HashSet<>(warmupTopics);
+    others.remove(own);
+    return others.isEmpty() ? features : features.filter(batch -> !others.contains(batch.topic));
   }
 }

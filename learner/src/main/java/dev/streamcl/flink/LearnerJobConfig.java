@@ -1,107 +1,188 @@
 package dev.streamcl.flink;
 
 import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.learner.FamilySettings;
+import dev.streamcl.learner.LearnerFamily;
+import dev.streamcl.learner.Learners;
+import dev.streamcl.learner.OptionValues;
 import dev.streamcl.onnx.ComputeDevice;
-import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
-import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import java.io.Serializable;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** What the learner job does, independent of where its input comes from and its output goes. */
+/**
+ * What the learner job does, independent of where its input comes from and its output goes: the
+ * encoder and device, micro-batching, the publish policy, input limits, parallelism and checkpoints,
+ * the state backend, the learners to run and every learner family's settings. Built from options by
+ * {@link LearnerJobOptions} (the CLI and the job jar alike) or with {@link #builder}.
+ */
 public record LearnerJobConfig(
     EncoderSpec encoder,
+    ComputeDevice device,
     int microBatchSize,
     long microBatchMaxDelayMs,
-    int publishEveryLabelled,
+    PublishPolicy publishPolicy,
     int labelLimit,
     int maxPayloadBytes,
     int parallelism,
     long checkpointIntervalMs,
-    ComputeDevice device,
+    StateBackend stateBackend,
     List<String> learners,
-    KvbSettings kvb,
-    ReplaySettings.Tuning replay,
-    boolean publishAtTaskEnd) implements Serializable {
-
-  public static final int DEFAULT_MICRO_BATCH = 64;
-  public static final long DEFAULT_MAX_DELAY_MS = 100;
-  public static final int DEFAULT_PUBLISH_EVERY = 1000;
-  /** Labels lie in [0, 10): Fashion-MNIST's classes; KVB sizes its value rows by it. */
-  public static final int DEFAULT_LABEL_LIMIT = 10;
-  /** Learners the job runs unless told otherwise; finetune (no replay) is the lower bound they are judged against. */
-  public static final List<String> ALL_LEARNERS = List.of(NearestClassMeanModel.LEARNER, KeyValueBottleneckModel.LEARNER,
-      "er", "fetril", "finetune");
-  /** Largest class count the key-value bottleneck accepts (its values hold one float per class). */
-  static final int KVB_MAX_CLASSES = 1000;
-  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 1 << 20;
-
-  /** Publishing at task ends, as most streams with task ids want. */
-  public LearnerJobConfig(EncoderSpec encoder, int microBatchSize, long microBatchMaxDelayMs, int publishEveryLabelled,
-      int labelLimit, int maxPayloadBytes, int parallelism, long checkpointIntervalMs, ComputeDevice device,
-      List<String> learners, KvbSettings kvb, ReplaySettings.Tuning replay) {
-    this(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit, maxPayloadBytes, parallelism,
-        checkpointIntervalMs, device, learners, kvb, replay, true);
-  }
+    FamilySettings families) implements Serializable {
 
   public LearnerJobConfig {
+    learners = List.copyOf(learners);
     require(microBatchSize > 0, "micro-batch size must be positive");
     require(microBatchMaxDelayMs > 0, "micro-batch delay must be positive");
-    require(publishEveryLabelled > 0, "publish interval (labelled samples) must be positive");
     require(labelLimit > 0, "label limit must be positive");
+    require(maxPayloadBytes > 0, "payload limit must be positive");
     require(parallelism > 0, "parallelism must be positive");
-    learners = List.copyOf(learners);
-    require(!learners.isEmpty() && learners.stream().allMatch(LearnerJobConfig::isKnown),
-        "learners must be some of nmc, kvb, er, er-balanced, fetril, finetune; got " + learners);
-    require(!learners.contains(KeyValueBottleneckModel.LEARNER) || labelLimit <= KVB_MAX_CLASSES,
-        "KVB keeps one value per class: set the label limit to the number of classes (at most " + KVB_MAX_CLASSES + ")");
+    require(checkpointIntervalMs > 0, "checkpoint interval must be positive");
+    require(!learners.isEmpty(), "run at least one learner: " + String.join(", ", Learners.names()));
+    learners.forEach(Learners::familyOf);
   }
 
-  private static boolean isKnown(String learner) {
-    return learner.equals(NearestClassMeanModel.LEARNER) || learner.equals(KeyValueBottleneckModel.LEARNER)
-        || ReplaySettings.isReplayLearner(learner);
+  /** The defaults of every option, for this encoder. */
+  public static Builder builder(EncoderSpec encoder) {
+    return LearnerJobOptions.defaults().toBuilder().encoder(encoder).device(encoder.device());
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   public boolean runs(String learner) {
     return learners.contains(learner);
   }
 
-  public static LearnerJobConfig defaults(EncoderSpec encoder) {
-    return new LearnerJobConfig(encoder, DEFAULT_MICRO_BATCH, DEFAULT_MAX_DELAY_MS, DEFAULT_PUBLISH_EVERY,
-        DEFAULT_LABEL_LIMIT, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_PARALLELISM, DEFAULT_CHECKPOINT_INTERVAL_MS,
-        encoder.device(), ALL_LEARNERS, KvbSettings.defaults(DEFAULT_LABEL_LIMIT),
-        ReplaySettings.Tuning.defaults());
+  /** Dedicated warm-up topics (e.g. KVB's key-init topic) of the learners this job runs, each with its sample count. */
+  public Map<String, Integer> warmupTopics() {
+    Map<String, Integer> topics = new TreeMap<>();
+    for (String learner : learners) {
+      LearnerFamily<?> family = Learners.familyOf(learner);
+      String topic = families.warmupTopic(family);
+      if (topic != null) {
+        topics.merge(topic, families.warmupSamples(family), Math::max);
+      }
+    }
+    return topics;
   }
 
-  public static final int DEFAULT_PARALLELISM = 2;
-  public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 2000;
-
-  public LearnerJobConfig withPublishEvery(int labelled) {
-    return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, labelled, labelLimit,
-        maxPayloadBytes, parallelism, checkpointIntervalMs, device, learners, kvb, replay, publishAtTaskEnd);
-  }
-
-  public LearnerJobConfig withParallelism(int value) {
-    return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
-        maxPayloadBytes, value, checkpointIntervalMs, device, learners, kvb, replay, publishAtTaskEnd);
-  }
-
-  public LearnerJobConfig withLearners(List<String> names, KvbSettings settings) {
-    return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
-        maxPayloadBytes, parallelism, checkpointIntervalMs, device, names, settings, replay, publishAtTaskEnd);
-  }
-
-  public LearnerJobConfig withPublishAtTaskEnd(boolean value) {
-    return new LearnerJobConfig(encoder, microBatchSize, microBatchMaxDelayMs, publishEveryLabelled, labelLimit,
-        maxPayloadBytes, parallelism, checkpointIntervalMs, device, learners, kvb, replay, value);
-  }
-
-  public PublishPolicy publishPolicy() {
-    return new PublishPolicy(publishEveryLabelled, publishAtTaskEnd);
+  /** The settings of one learner family. */
+  public <T extends Serializable> T settings(LearnerFamily<T> family) {
+    return families.of(family);
   }
 
   private static void require(boolean condition, String message) {
     if (!condition) {
-      throw new IllegalArgumentException("Invalid learner job configuration: " + message);
+      throw new OptionValues.InvalidOptionException("Invalid learner job configuration: " + message);
+    }
+  }
+
+  /** Changes some settings of a configuration. */
+  public static final class Builder {
+    private EncoderSpec encoder;
+    private ComputeDevice device;
+    private int microBatchSize;
+    private long microBatchMaxDelayMs;
+    private PublishPolicy publishPolicy;
+    private int labelLimit;
+    private int maxPayloadBytes;
+    private int parallelism;
+    private long checkpointIntervalMs;
+    private StateBackend stateBackend;
+    private List<String> learners;
+    private FamilySettings families;
+
+    private Builder(LearnerJobConfig c) {
+      encoder = c.encoder;
+      device = c.device;
+      microBatchSize = c.microBatchSize;
+      microBatchMaxDelayMs = c.microBatchMaxDelayMs;
+      publishPolicy = c.publishPolicy;
+      labelLimit = c.labelLimit;
+      maxPayloadBytes = c.maxPayloadBytes;
+      parallelism = c.parallelism;
+      checkpointIntervalMs = c.checkpointIntervalMs;
+      stateBackend = c.stateBackend;
+      learners = c.learners;
+      families = c.families;
+    }
+
+    public Builder encoder(EncoderSpec value) {
+      encoder = value;
+      return this;
+    }
+
+    public Builder device(ComputeDevice value) {
+      device = value;
+      return this;
+    }
+
+    public Builder microBatch(int size, long maxDelayMs) {
+      microBatchSize = size;
+      microBatchMaxDelayMs = maxDelayMs;
+      return this;
+    }
+
+    public Builder publishEvery(int labelled) {
+      publishPolicy = new PublishPolicy(labelled, publishPolicy.atTaskEnd());
+      return this;
+    }
+
+    public Builder publishAtTaskEnd(boolean value) {
+      publishPolicy = new PublishPolicy(publishPolicy.everyLabelled(), value);
+      return this;
+    }
+
+    public Builder labelLimit(int value) {
+      labelLimit = value;
+      return this;
+    }
+
+    public Builder maxPayloadBytes(int value) {
+      maxPayloadBytes = value;
+      return this;
+    }
+
+    public Builder parallelism(int value) {
+      parallelism = value;
+      return this;
+    }
+
+    public Builder checkpointIntervalMs(long value) {
+      checkpointIntervalMs = value;
+      return this;
+    }
+
+    public Builder stateBackend(StateBackend value) {
+      stateBackend = value;
+      return this;
+    }
+
+    public Builder learners(String... names) {
+      return learners(List.of(names));
+    }
+
+    public Builder learners(List<String> names) {
+      learners = names;
+      return this;
+    }
+
+    public <T extends Serializable> Builder settings(LearnerFamily<T> family, T value) {
+      families = families.with(family, value);
+      return this;
+    }
+
+    public Builder families(FamilySettings value) {
+      families = value;
+      return this;
+    }
+
+    public LearnerJobConfig build() {
+      return new LearnerJobConfig(encoder, device, microBatchSize, microBatchMaxDelayMs, publishPolicy, labelLimit,
+          maxPayloadBytes, parallelism, checkpointIntervalMs, stateBackend, learners, families);
     }
   }
 }

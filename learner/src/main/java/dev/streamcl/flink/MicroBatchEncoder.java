@@ -1,5 +1,6 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.DeadLetterReason;

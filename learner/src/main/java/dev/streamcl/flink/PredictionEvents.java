@@ -1,5 +1,6 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.learner.Predictions;

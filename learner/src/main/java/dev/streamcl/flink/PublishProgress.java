@@ -1,7 +1,9 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.SourceOffset;
+import dev.streamcl.learner.Publication;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -97,6 +99,11 @@ public class PublishProgress {
     }
     update.setProperties(properties);
     return update;
+  }
+
+  /** What version {@code version} of {@code streamId} records besides its model. */
+  public Publication publication(String streamId, long version) {
+    return new Publication(streamId, version, samplesSeen, labelledSeen, sourceOffsets(), createdAt());
   }
 
   public List<SourceOffset> sourceOffsets() {

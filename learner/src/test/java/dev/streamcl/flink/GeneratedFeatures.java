@@ -1,5 +1,6 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.FeatureBatch;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;

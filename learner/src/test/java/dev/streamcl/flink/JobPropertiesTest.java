@@ -1,5 +1,7 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.replay.ReplayHeadLearner;
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,9 +20,12 @@ class JobPropertiesTest {
   void aRecordedConfigurationParsesBackToTheSameConfiguration() {
     ComputeDevice cpu = ComputeDevice.cpu();
     KvbConfig kvb = new KvbConfig(8, 32, 6, 2, 7, 0.25, 0.05, 1L << 60 | 3, 0.9, 0.2, 123);
-    LearnerJobConfig config = new LearnerJobConfig(EncoderSpec.parse("pixels:28x28", cpu), 48, 100, 333, 7, 4096, 3,
-        1500, cpu, List.of("fetril", "nmc", "kvb", "er-balanced"), new KvbSettings(kvb, 77, 4, "p.key-init"),
-        new ReplaySettings.Tuning(250, 16, 24, 0.07f, 2, -9L), false);
+    LearnerJobConfig config = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", cpu))
+        .microBatch(48, 100).publishEvery(333).publishAtTaskEnd(false).labelLimit(7).maxPayloadBytes(4096)
+        .parallelism(3).checkpointIntervalMs(1500).learners("fetril", "nmc", "kvb", "er-balanced")
+        .settings(KeyValueBottleneckLearner.FAMILY, new KeyValueBottleneckLearner.Settings(kvb, 77, 4, "p.key-init"))
+        .settings(ReplayHeadLearner.FAMILY, new ReplayHeadLearner.Settings(250, 16, 24, 0.07f, 2, -9L))
+        .build();
 
     Map<String, String> recorded = JobProperties.of(config);
 

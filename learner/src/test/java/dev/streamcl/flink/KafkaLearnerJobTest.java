@@ -64,10 +64,9 @@ class KafkaLearnerJobTest {
         topics.predictions().name(), topics.deadLetters().name());
     publishSamplesWithBadInputMixedIn();
 
-    LearnerJobConfig config = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()))
-        .withPublishEvery(PUBLISH_EVERY).withParallelism(2);
-    config = new LearnerJobConfig(config.encoder(), 16, 50, PUBLISH_EVERY, 10, MAX_PAYLOAD, 2, 300, config.device(),
-        List.of(NearestClassMeanModel.LEARNER), KvbSettings.defaults(10), ReplaySettings.Tuning.defaults());
+    LearnerJobConfig config = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()))
+        .microBatch(16, 50).publishEvery(PUBLISH_EVERY).maxPayloadBytes(MAX_PAYLOAD).parallelism(2)
+        .checkpointIntervalMs(300).learners(NearestClassMeanModel.LEARNER).build();
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     KafkaLearnerJob.configure(env, config);
     KafkaLearnerJob.create(clients, topics, config, true).build(env);

@@ -1,5 +1,6 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -70,9 +71,10 @@ class KeyValueBottleneckJobTest {
 
     EncoderSpec encoder = EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu());
     // A snapshot budget far beyond the run: exactly one snapshot, then only deltas.
-    KvbSettings kvb = new KvbSettings(KVB, TRAIN_BATCH, 1000, null);
-    LearnerJobConfig config = new LearnerJobConfig(encoder, 16, 50, PUBLISH_EVERY, 4, 1 << 20, 2, 300,
-        ComputeDevice.cpu(), List.of(KeyValueBottleneckModel.LEARNER), kvb, ReplaySettings.Tuning.defaults());
+    LearnerJobConfig config = LearnerJobConfig.builder(encoder).microBatch(16, 50).publishEvery(PUBLISH_EVERY)
+        .labelLimit(4).parallelism(2).checkpointIntervalMs(300).learners(KeyValueBottleneckModel.LEARNER)
+        .settings(KeyValueBottleneckLearner.FAMILY, new KeyValueBottleneckLearner.Settings(KVB, TRAIN_BATCH, 1000, null))
+        .build();
     // No silent restarts: a failure shows its own cause instead of a run that recovered differently.
     Configuration flink = new Configuration();
     flink.set(RestartStrategyOptions.RESTART_STRATEGY, "none");

@@ -1,5 +1,7 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
+import dev.streamcl.learner.FeatureBatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,8 +81,9 @@ class KeyValueBottleneckRestoreTest {
   private static KeyedOneInputStreamOperatorTestHarness<String, FeatureBatch, Prediction> harness(
       OperatorSubtaskState restoreFrom) throws Exception {
     var harness = new KeyedOneInputStreamOperatorTestHarness<String, FeatureBatch, Prediction>(
-        new KeyedProcessOperator<>(new KeyValueBottleneckFunction(new KvbSettings(KVB, 40, 100, null),
-            new PublishPolicy(70, false), ComputeDevice.cpu(), ENCODER)), batch -> batch.streamId, Types.STRING);
+        new KeyedProcessOperator<>(new LearnerFunction<>(
+            new KeyValueBottleneckLearner(new KeyValueBottleneckLearner.Settings(KVB, 40, 100, null), ENCODER),
+            new PublishPolicy(70, false), ComputeDevice.cpu())), batch -> batch.streamId, Types.STRING);
     if (restoreFrom != null) {
       harness.initializeState(restoreFrom);
     }

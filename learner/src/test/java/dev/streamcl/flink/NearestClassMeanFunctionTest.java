@@ -1,5 +1,7 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.nmc.NearestClassMeanLearner;
+import dev.streamcl.learner.FeatureBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -246,7 +248,8 @@ class NearestClassMeanFunctionTest {
 
     Learner(int publishEvery, OperatorSubtaskState restoreFrom) throws Exception {
       harness = new KeyedOneInputStreamOperatorTestHarness<>(
-          new KeyedProcessOperator<>(new NearestClassMeanFunction(PublishPolicy.every(publishEvery), ComputeDevice.cpu(), ENCODER)),
+          new KeyedProcessOperator<>(new LearnerFunction<>(new NearestClassMeanLearner(ENCODER),
+              PublishPolicy.every(publishEvery), ComputeDevice.cpu())),
           batch -> batch.streamId, Types.STRING);
       if (restoreFrom != null) {
         harness.initializeState(restoreFrom);

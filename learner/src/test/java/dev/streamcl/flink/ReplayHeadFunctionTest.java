@@ -1,5 +1,9 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.replay.ReplayHeadLearner;
+import dev.streamcl.learner.replay.ReplayHeadState;
+import dev.streamcl.learner.replay.ReplayHeadStateSchema;
+import dev.streamcl.learner.FeatureBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -111,9 +115,9 @@ class ReplayHeadFunctionTest {
     final KeyedOneInputStreamOperatorTestHarness<String, FeatureBatch, Prediction> harness;
 
     Learner(OperatorSubtaskState restoreFrom) throws Exception {
-      harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new ReplayHeadFunction(
-          ReplaySettings.named("er", new ReplaySettings.Tuning(500, 32, 32, 0.1f, 1, 7)), PublishPolicy.every(100),
-          ComputeDevice.cpu(), ENCODER)), batch -> batch.streamId, Types.STRING);
+      harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new LearnerFunction<>(
+          new ReplayHeadLearner("er", new ReplayHeadLearner.Settings(500, 32, 32, 0.1f, 1, 7), ENCODER),
+          PublishPolicy.every(100), ComputeDevice.cpu())), batch -> batch.streamId, Types.STRING);
       if (restoreFrom != null) {
         harness.initializeState(restoreFrom);
       }
@@ -137,18 +141,18 @@ class ReplayHeadFunctionTest {
     }
 
     ReplayMemory memory() throws Exception {
-      return state("replay-memory", ReplayMemory.class);
+      return state().memory();
     }
 
     SoftmaxHead head() throws Exception {
-      return state("head", SoftmaxHead.class);
+      return state().head();
     }
 
-    private <T> T state(String name, Class<T> type) throws Exception {
+    private ReplayHeadState state() throws Exception {
       org.apache.flink.runtime.state.KeyedStateBackend<String> backend = harness.getOperator().getKeyedStateBackend();
       backend.setCurrentKey(STREAM);
       return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-          new ValueStateDescriptor<>(name, TypeInformation.of(type))).value();
+          LearnerFunction.modelState(new ReplayHeadStateSchema())).value();
     }
 
     @Override

@@ -1,5 +1,9 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
+import dev.streamcl.learner.replay.ReplayHeadLearner;
+import dev.streamcl.learner.nmc.NearestClassMeanLearner;
+import dev.streamcl.learner.FeatureBatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -43,15 +47,15 @@ class TaskBoundaryPublishingTest {
   private interface Learner extends Function<PublishPolicy, KeyedProcessFunction<String, FeatureBatch, Prediction>> {}
 
   static Stream<Arguments> learners() {
-    Learner nmc = policy -> new NearestClassMeanFunction(policy, ComputeDevice.cpu(), ENCODER);
-    Learner er = policy -> new ReplayHeadFunction(
-        ReplaySettings.named("er", new ReplaySettings.Tuning(100, 32, 32, 0.1f, 1, 7)), policy, ComputeDevice.cpu(),
-        ENCODER);
-    Learner kvb = policy -> new KeyValueBottleneckFunction(new KvbSettings(kvbConfig(100), 64, 3, null), policy,
-        ComputeDevice.cpu(), ENCODER);
+    Learner nmc = policy -> new LearnerFunction<>(new NearestClassMeanLearner(ENCODER), policy, ComputeDevice.cpu());
+    Learner er = policy -> new LearnerFunction<>(
+        new ReplayHeadLearner("er", new ReplayHeadLearner.Settings(100, 32, 32, 0.1f, 1, 7), ENCODER), policy,
+        ComputeDevice.cpu());
+    Learner kvb = policy -> new LearnerFunction<>(new KeyValueBottleneckLearner(
+        new KeyValueBottleneckLearner.Settings(kvbConfig(100), 64, 3, null), ENCODER), policy, ComputeDevice.cpu());
     // Keys freeze only after the first boundary has arrived: the waiting samples are cut there.
-    Learner kvbLateKeys = policy -> new KeyValueBottleneckFunction(new KvbSettings(kvbConfig(300), 64, 3, null),
-        policy, ComputeDevice.cpu(), ENCODER);
+    Learner kvbLateKeys = policy -> new LearnerFunction<>(new KeyValueBottleneckLearner(
+        new KeyValueBottleneckLearner.Settings(kvbConfig(300), 64, 3, null), ENCODER), policy, ComputeDevice.cpu());
     return Stream.of(Arguments.of("nmc", nmc), Arguments.of("er", er), Arguments.of("kvb", kvb),
         Arguments.of("kvb, keys after task 1 began", kvbLateKeys));
   }

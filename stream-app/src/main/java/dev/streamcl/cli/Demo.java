@@ -13,9 +13,8 @@ import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
-import dev.streamcl.flink.KvbSettings;
 import dev.streamcl.flink.LearnerJob;
-import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
+import dev.streamcl.learner.replay.ReplayHeadLearner;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.TopicReader;
@@ -126,11 +125,10 @@ public final class Demo {
       out.println("Publishing the same samples in one i.i.d. order to stream " + settings.jointStreamId());
       publisher.publish(scenario.iid(), settings.jointStreamId());
     }
-    KvbSettings kvb = settings.learner().kvb();
-    if (settings.learner().runs(KeyValueBottleneckModel.LEARNER) && kvb.keyInitTopic() != null) {
-      out.println("Publishing " + kvb.config().keyInitSamples() + " unlabelled images of all classes to " + kvb.keyInitTopic());
-      publisher.publishKeyInit(scenario, settings.streamId(), kvb.config().keyInitSamples());
-    }
+    settings.learner().warmupTopics().forEach((topic, samples) -> {
+      out.println("Publishing " + samples + " unlabelled images of all classes to " + topic);
+      publisher.publishUnlabelled(scenario, settings.streamId(), topic, samples);
+    });
 
     out.println("Running the learner job on a local Flink MiniCluster (parallelism "
         + settings.learner().parallelism() + ")");
@@ -187,7 +185,8 @@ public final class Demo {
         last(finetune));
   }
 
-  private static final String FINETUNE = "finetune";
+  /** The joint (i.i.d.) upper bound is the fine-tuned head: no replay is needed on an i.i.d. stream. */
+  static final String FINETUNE = ReplayHeadLearner.Variant.FINETUNE.learnerName();
 
   private static long last(List<Long> versions) {
     return versions.get(versions.size() - 1);

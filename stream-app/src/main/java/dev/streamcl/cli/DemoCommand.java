@@ -8,14 +8,18 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.LearnerJobOptions;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, modelTransformer = LearnerJobOptions.Transformer.class,
     description = "Publishes Split-Fashion-MNIST, learns it with the Flink job, serves the models and measures "
         + "accuracy on the test split — on an embedded broker unless --bootstrap is given.")
 final class DemoCommand implements Callable<Integer> {
-  @Mixin LearnerOptions learner;
+  @Spec CommandSpec spec;
 
   @Option(names = "--bootstrap", description = "Use this Kafka cluster instead of an embedded broker.")
   String bootstrap;
@@ -46,43 +50,45 @@ final class DemoCommand implements Callable<Integer> {
     if (evaluateEvery < 1) {
       throw new UserError("--evaluate-every must be at least 1, got " + evaluateEvery);
     }
-    if (joint && !learner.learners.contains("finetune")) {
-      throw new UserError("--joint reports the fine-tuned head of an i.i.d. stream: add finetune to --learners");
+    LearnerJobConfig learner = LearnerOptions.config(spec, topicPrefix);
+    if (joint && !learner.runs(Demo.FINETUNE)) {
+      throw new UserError("--joint reports the fine-tuned head of an i.i.d. stream: add " + Demo.FINETUNE
+          + " to --learners");
     }
     if (bootstrap != null) {
       KafkaOptions.requireReachable(new ClientConfigs(bootstrap, ClientConfigs.loadProperties(clientProperties), true));
     }
     Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
         topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
-        scenario.partitions, learner.config(new Topics(topicPrefix)), true, joint, evaluateEvery, reportDir), out);
-    print(result, out);
+        scenario.partitions, learner, true, joint, evaluateEvery, reportDir), out);
+    print(result, learner, out);
     out.println();
     out.print(SummaryTable.format(result.report()));
     out.println("Report: " + result.reportHtml().toAbsolutePath());
     return 0;
   }
 
-  private void print(Demo.Result r, PrintStream out) {
+  private void print(Demo.Result r, LearnerJobConfig learner, PrintStream out) {
     out.println();
-    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoding.encoder + " encoder, seed "
+    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoder() + " encoder, seed "
         + scenario.seed);
     out.printf("  learner job   %,d samples in %.1f s = %,.0f samples/s (parallelism %d)%n", r.learnedSamples(),
-        r.jobSeconds(), r.samplesPerSecond(), learner.parallelism);
+        r.jobSeconds(), r.samplesPerSecond(), learner.parallelism());
     r.learners().forEach((name, l) -> out.printf("  %-12s  %d versions published; %,d test requests answered, %,d by the"
         + " newest version %d%n", name, l.modelVersions(), l.answered(), l.answeredByFinalVersion(), l.finalVersion()));
     out.println();
-    StringBuilder header = new StringBuilder("  task  classes  test samples");
+    StringBuilder header = new StringBuilder("  task id  classes  test samples"); // task ids as in the events, from 0
     r.learners().keySet().forEach(name -> header.append(String.format("  %12s", name + " acc.")));
     out.println(header);
     Demo.LearnerResult any = r.learners().values().iterator().next();
     for (int t = 0; t < SplitFashionMnist.TASKS; t++) {
-      StringBuilder row = new StringBuilder(String.format("  %-4d  %d,%d      %,12d", t + 1, 2 * t, 2 * t + 1,
+      StringBuilder row = new StringBuilder(String.format("  %-7d  %d,%d      %,12d", t, 2 * t, 2 * t + 1,
           any.countPerTask()[t]));
       final int task = t;
       r.learners().values().forEach(l -> row.append(String.format("  %11.2f%%", 100 * l.taskAccuracy(task))));
       out.println(row);
     }
-    StringBuilder all = new StringBuilder(String.format("  all   0-9      %,12d", any.answered()));
+    StringBuilder all = new StringBuilder(String.format("  all      0-9      %,12d", any.answered()));
     r.learners().values().forEach(l -> all.append(String.format("  %11.2f%%", 100 * l.accuracy())));
     out.println(all);
   }

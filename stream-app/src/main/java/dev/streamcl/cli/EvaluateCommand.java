@@ -5,7 +5,7 @@ import dev.streamcl.evaluation.EvalResults;
 import dev.streamcl.evaluation.EvaluationService;
 import dev.streamcl.evaluation.Evaluator;
 import dev.streamcl.events.EvalResult;
-import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.LearnerJobOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
@@ -32,7 +32,7 @@ final class EvaluateCommand implements Callable<Integer> {
       + "trained through each task, and the newest (default: ${DEFAULT-VALUE}).")
   int every;
 
-  @Option(names = "--label-limit", defaultValue = "" + LearnerJobConfig.DEFAULT_LABEL_LIMIT,
+  @Option(names = "--label-limit", defaultValue = "" + LearnerJobOptions.DEFAULT_LABEL_LIMIT,
       description = "Number of classes (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
@@ -60,7 +60,7 @@ final class EvaluateCommand implements Callable<Integer> {
       System.out.println(learner);
       Evaluator.byVersion(results, learner).forEach((version, tasks) -> {
         StringBuilder row = new StringBuilder(String.format("  v%-5d", version));
-        tasks.forEach((task, accuracy) -> row.append(String.format("  task %d %6.2f%%", task + 1, 100 * accuracy)));
+        tasks.forEach((task, accuracy) -> row.append(String.format("  task id %d %6.2f%%", task, 100 * accuracy)));
         System.out.println(row);
       });
     }

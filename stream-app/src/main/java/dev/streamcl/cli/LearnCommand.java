@@ -11,21 +11,24 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
 import picocli.CommandLine.Command;
+import dev.streamcl.flink.LearnerJobOptions;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
-@Command(name = "learn", mixinStandardHelpOptions = true,
+@Command(name = "learn", mixinStandardHelpOptions = true, modelTransformer = LearnerJobOptions.Transformer.class,
     description = "Runs the learner job (Kafka → encoder → learners → model updates) on a local Flink MiniCluster.")
 final class LearnCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
-  @Mixin LearnerOptions learner;
+  @Spec CommandSpec spec;
 
   @Option(names = "--bounded", description = "Stop at the samples topic's end as of start (replays); default: run until stopped.")
   boolean bounded;
 
   @Override
   public Integer call() throws Exception {
-    LearnerJobConfig config = learner.config(kafka.topics());
+    LearnerJobConfig config = LearnerOptions.config(spec, kafka.topicPrefix);
     ClientConfigs clients = kafka.clients();
     String job = "streamcl-learner " + kafka.topicPrefix;
     JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, kafka.topics(), config, bounded),

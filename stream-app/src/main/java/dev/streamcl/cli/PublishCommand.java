@@ -40,7 +40,7 @@ final class PublishCommand implements Callable<Integer> {
     print(report.training());
     print(report.test());
     if (keyInitSamples > 0) {
-      print(publisher.publishKeyInit(chosen, scenarioOptions.streamId, keyInitSamples));
+      print(publisher.publishUnlabelled(chosen, scenarioOptions.streamId, kafka.topics().keyInit().name(), keyInitSamples));
     }
     return 0;
   }

@@ -6,6 +6,7 @@ import dev.streamcl.events.EvalResult;
 import dev.streamcl.flink.JobProperties;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
@@ -41,7 +42,7 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--device", defaultValue = "cpu", description = "ONNX Runtime device of the replay (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(names = "--parallelism", defaultValue = "" + LearnerJobConfig.DEFAULT_PARALLELISM,
+  @Option(names = "--parallelism", defaultValue = "" + LearnerJobOptions.DEFAULT_PARALLELISM,
       description = "Flink parallelism; models do not depend on it (default: ${DEFAULT-VALUE}).")
   int parallelism;
 
@@ -59,12 +60,12 @@ final class ReplayCommand implements Callable<Integer> {
       ComputeDevice device, int parallelism, PrintStream out) throws Exception {
     RecordedRun recorded = RecordedRun.read(clients, original.modelUpdates().name());
     LearnerJobConfig config = JobProperties.parse(recorded.jobProperties(), device, parallelism,
-        LearnerJobConfig.DEFAULT_CHECKPOINT_INTERVAL_MS);
+        LearnerJobOptions.defaults().checkpointIntervalMs());
     String samples = recorded.samplesTopic();
     Map<TopicPartition, Long> samplesStop = recorded.stopOffsets(clients, samples);
     Map<TopicPartition, Long> stop = new HashMap<>(samplesStop); // travels with the job: must be serializable
-    if (config.kvb().keyInitTopic() != null) {
-      stop.putAll(RecordedRun.endOffsets(clients, config.kvb().keyInitTopic()));
+    for (String warmupTopic : config.warmupTopics().keySet()) {
+      stop.putAll(RecordedRun.endOffsets(clients, warmupTopic));
     }
     requireFresh(clients, replay);
     KafkaTopics.create(clients.admin(), samplesStop.size(), List.of(replay.modelUpdates().name(),
@@ -96,7 +97,7 @@ final class ReplayCommand implements Callable<Integer> {
   private static boolean compare(Evaluator evaluator, String replayedUpdates, List<String> streams, PrintStream out)
       throws Exception {
     boolean same = true;
-    out.printf("%-22s %-8s %-6s %10s %10s%n", "stream/learner", "version", "task", "original", "replay");
+    out.printf("%-22s %-8s %-7s %10s %10s%n", "stream/learner", "version", "task id", "original", "replay");
     for (String stream : streams) {
       List<EvalResult> a = evaluator.evaluateNewest(stream);
       List<EvalResult> b = evaluator.evaluateNewest(stream, replayedUpdates);
@@ -108,8 +109,8 @@ final class ReplayCommand implements Callable<Integer> {
             && x.getCount() == y.getCount();
         same &= equal;
         EvalResult shown = x != null ? x : y;
-        out.printf("%-22s v%-7d %-6s %10s %10s%s%n", stream + "/" + shown.getLearner(), shown.getModelVersion(),
-            shown.getTaskId() == null ? "all" : shown.getTaskId() + 1, percent(x), percent(y), equal ? "" : "  DIFFERS");
+        out.printf("%-22s v%-7d %-7s %10s %10s%s%n", stream + "/" + shown.getLearner(), shown.getModelVersion(),
+            shown.getTaskId() == null ? "all" : shown.getTaskId(), percent(x), percent(y), equal ? "" : "  DIFFERS");
       }
     }
     out.println(same ? "Final per-task accuracies: identical" : "Final per-task accuracies: DIFFER");

@@ -1,6 +1,6 @@
 package dev.streamcl.cli;
 
-import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.serving.ServingService;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -16,7 +16,7 @@ final class ServeCommand implements Callable<Integer> {
 
   @Mixin EncoderOptions encoding;
 
-  @Option(names = "--label-limit", defaultValue = "" + LearnerJobConfig.DEFAULT_LABEL_LIMIT,
+  @Option(names = "--label-limit", defaultValue = "" + LearnerJobOptions.DEFAULT_LABEL_LIMIT,
       description = "Number of classes: true labels on requests must lie in [0, N) (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 

@@ -79,12 +79,12 @@ public final class ScenarioPublisher {
 
   /**
    * Writes {@code count} unlabelled training images drawn uniformly (by the scenario's seed) from the
-   * whole training set to the key-init topic: keys for a KVB learner that see every class, without
+   * whole training set to {@code topic}, a learner's warm-up topic: e.g. keys for a KVB learner that see every class, without
    * using any label. Resumes and refuses a different seed like {@link #publish}.
    */
-  public Counts publishKeyInit(Scenario scenario, String streamId, int count) {
+  public Counts publishUnlabelled(Scenario scenario, String streamId, String topic, int count) {
     int[] positions = keyInitPositions(scenario, count);
-    try (Target keyInit = open(scenario, topics.keyInit().name(), streamId, Map.of(), positions.length,
+    try (Target keyInit = open(scenario, topic, streamId, Map.of(), positions.length,
         seq -> unlabelled(scenario.trainingSample(streamId, positions[(int) seq]), seq), true)) {
       return keyInit.writeRemaining();
     }

@@ -39,8 +39,8 @@ class DemoTest {
   @Test
   void demoAccuracyEqualsAPlainJavaNearestClassMean() throws Exception {
     FashionMnist data = FashionMnist.atDefaultLocation();
-    LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()));
-    LearnerJobConfig learner = defaults.withLearners(List.of("nmc", "kvb", "er", "fetril", "finetune"), defaults.kvb());
+    LearnerJobConfig learner = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()))
+        .learners("nmc", "kvb", "er", "fetril", "finetune").build();
     Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", data.dir(), 42,
         "split-fmnist", 0, 2, learner, false, false, 5, reportDir), System.out);
 
@@ -49,7 +49,7 @@ class DemoTest {
     System.out.printf("demo nmc accuracy %.4f, plain-Java reference %.4f, %d versions, %.0f samples/s%n",
         nmc.accuracy(), reference, nmc.modelVersions(), result.samplesPerSecond());
     assertEquals(60_000, result.learnedSamples());
-    assertEquals(60_000 / LearnerJobConfig.DEFAULT_PUBLISH_EVERY, nmc.modelVersions());
+    assertEquals(60_000 / learner.publishPolicy().everyLabelled(), nmc.modelVersions());
     assertEquals(10_000, nmc.answered());
     assertEquals(10_000, nmc.answeredByFinalVersion(), "every request after the last version must use it");
     assertEquals(reference, nmc.accuracy(), TOLERANCE);

@@ -10,8 +10,6 @@ import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
 import dev.streamcl.flink.KafkaLearnerJob;
-import dev.streamcl.flink.KvbSettings;
-import dev.streamcl.flink.ReplaySettings;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
@@ -67,9 +65,9 @@ class EndToEndTest {
     STREAMS.forEach(stream -> publisher.publish(scenario, stream));
     Sample probeSample = scenario.testSample("left", 0);
 
-    LearnerJobConfig config = new LearnerJobConfig(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()), 16, 50,
-        PUBLISH_EVERY, 10, LearnerJobConfig.DEFAULT_MAX_PAYLOAD_BYTES, 2, 200, ComputeDevice.cpu(),
-        List.of(NearestClassMeanModel.LEARNER), KvbSettings.defaults(10), ReplaySettings.Tuning.defaults());
+    LearnerJobConfig config = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()))
+        .microBatch(16, 50).publishEvery(PUBLISH_EVERY).parallelism(2).checkpointIntervalMs(200)
+        .learners(NearestClassMeanModel.LEARNER).build();
     Map<Long, Long> probeAfterVersion;
     try (ServingService serving = new ServingService(clients, topics, config.encoder(), config.device(), 10,
         new Properties()).start()) {

@@ -9,6 +9,7 @@ import dev.streamcl.evaluation.RecordedRun;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
@@ -93,9 +94,11 @@ class ReproducibilityTest {
 
   private static Demo.Result demo(String bootstrap, String topicPrefix, Path reportDir, String kvbKeyInitTopic)
       throws Exception {
-    LearnerJobConfig defaults = LearnerJobConfig.defaults(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()));
-    LearnerJobConfig learner = defaults.withPublishEvery(200)
-        .withLearners(defaults.learners(), defaults.kvb().withKeyInitTopic(kvbKeyInitTopic));
+    LearnerJobConfig defaults = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu())).build();
+    LearnerJobConfig learner = defaults.toBuilder().publishEvery(200)
+        .settings(KeyValueBottleneckLearner.FAMILY,
+            defaults.settings(KeyValueBottleneckLearner.FAMILY).withKeyInitTopic(kvbKeyInitTopic))
+        .build();
     return Demo.run(new Demo.Settings(bootstrap, new Properties(), topicPrefix,
         FashionMnist.atDefaultLocation().dir(), SEED, "split-fmnist", PER_TASK, 2, learner, false, false, 2,
         reportDir), System.out);

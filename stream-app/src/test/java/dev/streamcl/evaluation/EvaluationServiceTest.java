@@ -8,9 +8,7 @@ import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.flink.KafkaLearnerJob;
-import dev.streamcl.flink.KvbSettings;
 import dev.streamcl.flink.LearnerJobConfig;
-import dev.streamcl.flink.ReplaySettings;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
@@ -52,8 +50,8 @@ class EvaluationServiceTest {
         topics.predictions().name(), topics.deadLetters().name(), topics.eval().name()));
     new ScenarioPublisher(clients, topics, 2, 1000, false).publish(scenario, STREAM);
     EncoderSpec encoder = EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu());
-    LearnerJobConfig config = new LearnerJobConfig(encoder, 16, 50, PUBLISH_EVERY, 10, 1 << 20, 2, 300,
-        ComputeDevice.cpu(), List.of("nmc", "finetune"), KvbSettings.defaults(10), ReplaySettings.Tuning.defaults());
+    LearnerJobConfig config = LearnerJobConfig.builder(encoder).microBatch(16, 50).publishEvery(PUBLISH_EVERY)
+        .parallelism(2).checkpointIntervalMs(300).learners("nmc", "finetune").build();
 
     EvaluationService service = follow(clients, topics, scenario, encoder);
     Thread following = new Thread(service, "evaluation-service");

@@ -9,9 +9,7 @@ import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.flink.KafkaLearnerJob;
-import dev.streamcl.flink.KvbSettings;
 import dev.streamcl.flink.LearnerJobConfig;
-import dev.streamcl.flink.ReplaySettings;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
@@ -44,9 +42,8 @@ class EvaluatorTest {
         topics.predictions().name(), topics.deadLetters().name(), topics.eval().name()));
     new ScenarioPublisher(clients, topics, 2, 1000, false).publish(scenario, "eval");
     EncoderSpec encoder = EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu());
-    LearnerJobConfig config = new LearnerJobConfig(encoder, 16, 50, PUBLISH_EVERY, 10, 1 << 20, 2, 300,
-        ComputeDevice.cpu(), List.of(NearestClassMeanModel.LEARNER, "er"), KvbSettings.defaults(10),
-        ReplaySettings.Tuning.defaults());
+    LearnerJobConfig config = LearnerJobConfig.builder(encoder).microBatch(16, 50).publishEvery(PUBLISH_EVERY)
+        .parallelism(2).checkpointIntervalMs(300).learners(NearestClassMeanModel.LEARNER, "er").build();
     LocalFlink.run(KafkaLearnerJob.create(clients, topics, config, true), config, "evaluator-test");
 
     List<EvalResult> results;

@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Objects;
+import java.util.stream.IntStream;
 
 /**
  * State of a discrete key-value bottleneck (Träuble et al., ICML 2023): the settings (whose seed
@@ -51,6 +52,35 @@ public final class KeyValueBottleneck implements Serializable {
     state.samplesSeen = samplesSeen;
     state.labelledSeen = labelledSeen;
     return state;
+  }
+
+  /** Restores a checkpointed bottleneck, touched rows included (they make the next delta). */
+  static KeyValueBottleneck restore(KvbConfig config, int featureDim, float[] keys, float[] values,
+      int[] touchedRows, long samplesSeen, long labelledSeen) {
+    KeyValueBottleneck state = new KeyValueBottleneck(config, featureDim, keys, values);
+    IntStream.of(touchedRows).forEach(state.touchedRows::set);
+    state.samplesSeen = samplesSeen;
+    state.labelledSeen = labelledSeen;
+    return state;
+  }
+
+  /**
+   * Merges a bottleneck learned on another part of the same stream: same frozen keys required; values
+   * become the average of both weighted by labelled samples (FedAvg, McMahan et al. 2017), counts add.
+   */
+  public void mergeWeighted(KeyValueBottleneck other) {
+    if (!config.equals(other.config) || featureDim != other.featureDim || !Arrays.equals(keys, other.keys)) {
+      throw new IllegalArgumentException("Only bottlenecks with the same settings and frozen keys merge");
+    }
+    long total = labelledSeen + other.labelledSeen;
+    if (total > 0) {
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) (((double) values[i] * labelledSeen + (double) other.values[i] * other.labelledSeen) / total);
+      }
+    }
+    touchedRows.or(other.touchedRows);
+    samplesSeen += other.samplesSeen;
+    labelledSeen = total;
   }
 
   public KvbConfig config() {

@@ -24,10 +24,19 @@ public final class ExperienceReplay implements AutoCloseable {
 
   /** Resumes from restored state. */
   public ExperienceReplay(ReplayConfig config, SoftmaxHead head, ReplayMemory memory, ComputeDevice device) {
+    this(config, head, memory, new SoftmaxSgdKernel(head.dim(), device));
+  }
+
+  /** Works on {@code head} and {@code memory} with a kernel it does not own: {@link #close()} leaves it open. */
+  static ExperienceReplay sharing(ReplayConfig config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
+    return new ExperienceReplay(config, head, memory, kernel);
+  }
+
+  private ExperienceReplay(ReplayConfig config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
     this.config = config;
     this.head = head;
     this.memory = memory;
-    this.kernel = new SoftmaxSgdKernel(head.dim(), device);
+    this.kernel = kernel;
   }
 
   /** Test-then-train on {@code n} labelled rows of {@code x}; returns the predictions made before learning. */

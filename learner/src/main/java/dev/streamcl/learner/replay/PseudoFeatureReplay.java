@@ -22,8 +22,45 @@ public final class PseudoFeatureReplay implements ReplayMemory {
   private long[] counts = new long[0];
 
   public PseudoFeatureReplay(int dim, long seed) {
+    this(dim, new ReplayRandom(seed));
+  }
+
+  private PseudoFeatureReplay(int dim, ReplayRandom random) {
     this.dim = dim;
-    this.random = new ReplayRandom(seed);
+    this.random = random;
+  }
+
+  /** A checkpointed memory: per-class sums and counts and the generator state. */
+  static PseudoFeatureReplay restore(int dim, long randomState, int[] labels, double[] sums, long[] counts) {
+    if (sums.length != labels.length * dim || counts.length != labels.length) {
+      throw new IllegalArgumentException("Pseudo-feature memory of " + labels.length + " classes needs "
+          + labels.length * dim + " sums and " + labels.length + " counts");
+    }
+    PseudoFeatureReplay memory = new PseudoFeatureReplay(dim, ReplayRandom.withState(randomState));
+    memory.labels = labels.clone();
+    memory.sums = sums.clone();
+    memory.counts = counts.clone();
+    return memory;
+  }
+
+  int dim() {
+    return dim;
+  }
+
+  long randomState() {
+    return random.state();
+  }
+
+  int[] labels() {
+    return labels.clone();
+  }
+
+  double[] sums() {
+    return sums.clone();
+  }
+
+  long[] counts() {
+    return counts.clone();
   }
 
   @Override

@@ -36,15 +36,65 @@ public final class ReplayBuffer implements ReplayMemory {
   private long[] classOffered = new long[0];
 
   public ReplayBuffer(Policy policy, int dim, int capacity, long seed) {
+    this(policy, dim, capacity, new ReplayRandom(seed));
+  }
+
+  private ReplayBuffer(Policy policy, int dim, int capacity, ReplayRandom random) {
     if (dim < 1 || capacity < 1) {
       throw new IllegalArgumentException("Need dim >= 1 and capacity >= 1, got " + dim + " and " + capacity);
     }
     this.policy = policy;
     this.dim = dim;
     this.capacity = capacity;
-    this.random = new ReplayRandom(seed);
+    this.random = random;
     this.features = new float[capacity * dim];
     this.labels = new int[capacity];
+  }
+
+  /** A checkpointed buffer: its filled slots, counters and generator state. */
+  static ReplayBuffer restore(Policy policy, int dim, int capacity, long randomState, float[] storedFeatures,
+      int[] storedLabels, long offered, int[] classLabels, long[] classOffered) {
+    ReplayBuffer buffer = new ReplayBuffer(policy, dim, capacity, ReplayRandom.withState(randomState));
+    if (storedLabels.length > capacity || storedFeatures.length != storedLabels.length * dim) {
+      throw new IllegalArgumentException("A buffer of capacity " + capacity + " cannot hold " + storedLabels.length
+          + " samples of " + storedFeatures.length + " features");
+    }
+    System.arraycopy(storedFeatures, 0, buffer.features, 0, storedFeatures.length);
+    System.arraycopy(storedLabels, 0, buffer.labels, 0, storedLabels.length);
+    buffer.size = storedLabels.length;
+    buffer.offered = offered;
+    buffer.classLabels = classLabels.clone();
+    buffer.classOffered = classOffered.clone();
+    return buffer;
+  }
+
+  Policy policy() {
+    return policy;
+  }
+
+  int dim() {
+    return dim;
+  }
+
+  long randomState() {
+    return random.state();
+  }
+
+  /** Features of the filled slots, [size, dim]. */
+  float[] storedFeatures() {
+    return Arrays.copyOf(features, size * dim);
+  }
+
+  int[] storedLabels() {
+    return Arrays.copyOf(labels, size);
+  }
+
+  int[] classLabels() {
+    return classLabels.clone();
+  }
+
+  long[] classOffered() {
+    return classOffered.clone();
   }
 
   /** Offers one sample, {@code x[offset .. offset+dim)}; it may be stored, replace one, or be dropped. */

@@ -20,6 +20,17 @@ final class ReplayRandom implements Serializable {
     this.state = (seed ^ MULTIPLIER) & MASK;
   }
 
+  /** A generator continuing from a saved {@link #state()}. */
+  static ReplayRandom withState(long state) {
+    ReplayRandom random = new ReplayRandom(0);
+    random.state = state & MASK;
+    return random;
+  }
+
+  long state() {
+    return state;
+  }
+
   private int next(int bits) {
     state = (state * MULTIPLIER + ADDEND) & MASK;
     return (int) (state >>> (48 - bits));

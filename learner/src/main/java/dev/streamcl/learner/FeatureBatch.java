@@ -1,4 +1,4 @@
-package dev.streamcl.flink;
+package dev.streamcl.learner;
 
 import java.util.List;
 
@@ -45,7 +45,7 @@ public class FeatureBatch {
     return part;
   }
 
-  static FeatureBatch allocate(String streamId, int dim, int n) {
+  public static FeatureBatch allocate(String streamId, int dim, int n) {
     FeatureBatch batch = new FeatureBatch();
     batch.streamId = streamId;
     batch.dim = dim;
