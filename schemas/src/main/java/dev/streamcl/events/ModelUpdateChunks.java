@@ -8,16 +8,26 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Splits a model update into chunks whose tensor payload stays under a byte budget (a topic's
- * message limit) and puts chunks back together. Tensors are cut along their first dimension.
+ * Splits a model update into chunks whose payload (tensor bytes plus portable-model bytes) stays
+ * under a byte budget (a topic's message limit) and puts chunks back together.
+ *
+ * <p>Tensors are cut along their first dimension into chunks of at most the budget (a single row
+ * larger than the budget travels alone). Then the portable model's bytes fill the budget left in
+ * those chunks, in chunk order, and chunks without tensors are appended while bytes remain. A chunk
+ * carries a slice of the portable model or null; chunk 0 carries the whole model when it fits there,
+ * so such updates are cut exactly as before the portable model was sliced. {@link #assemble} joins
+ * the slices in chunk order.
  */
 public final class ModelUpdateChunks {
-  /** A tensor budget per message that stays under Kafka's default 1 MiB message limit. */
+  /** A payload budget per message that stays under Kafka's default 1 MiB message limit. */
   public static final int KAFKA_SAFE_TENSOR_BYTES = 512 * 1024;
 
   private ModelUpdateChunks() {}
 
   public static List<ModelUpdate> split(ModelUpdate update, int maxTensorBytes) {
+    if (maxTensorBytes < 1) {
+      throw new IllegalArgumentException("A chunk budget must be at least one byte, got " + maxTensorBytes);
+    }
     List<List<NamedTensor>> chunks = new ArrayList<>();
     List<NamedTensor> current = new ArrayList<>();
     long used = 0;
@@ -43,16 +53,61 @@ public final class ModelUpdateChunks {
       }
     }
     chunks.add(current);
+    List<ByteBuffer> portable = portableSlices(update.getPortableModel(), chunks, maxTensorBytes);
+    while (chunks.size() < portable.size()) {
+      chunks.add(List.of());
+    }
     List<ModelUpdate> result = new ArrayList<>();
     for (int i = 0; i < chunks.size(); i++) {
-      // The portable model travels once, with the first chunk.
       result.add(ModelUpdate.newBuilder(update).setTensors(chunks.get(i)).setChunkIndex(i)
-          .setChunkCount(chunks.size()).setPortableModel(i == 0 ? update.getPortableModel() : null).build());
+          .setChunkCount(chunks.size()).setPortableModel(i < portable.size() ? portable.get(i) : null).build());
     }
     return result;
   }
 
-  /** Joins all chunks of one version (any order) into one update with whole tensors. */
+  /**
+   * The portable model's slice for each chunk (null where a chunk carries none): the budget each
+   * tensor chunk leaves, in order, then whole budgets for chunks to append. An empty model travels
+   * whole on chunk 0; no model means no slices.
+   */
+  private static List<ByteBuffer> portableSlices(ByteBuffer model, List<List<NamedTensor>> tensorChunks, int budget) {
+    List<ByteBuffer> slices = new ArrayList<>();
+    if (model == null) {
+      return slices;
+    }
+    if (!model.hasRemaining()) {
+      slices.add(model);
+      return slices;
+    }
+    int from = model.position();
+    int end = model.limit();
+    for (int i = 0; from < end; i++) {
+      long tensorBytes = i < tensorChunks.size() ? tensorBytes(tensorChunks.get(i)) : 0;
+      int room = (int) Math.max(0, Math.min(budget - tensorBytes, end - from));
+      if (room == 0) {
+        slices.add(null);
+        continue;
+      }
+      ByteBuffer slice = model.duplicate();
+      slice.position(from).limit(from + room);
+      slices.add(from == model.position() && room == end - from ? model : slice.slice());
+      from += room;
+    }
+    return slices;
+  }
+
+  private static long tensorBytes(List<NamedTensor> tensors) {
+    long bytes = 0;
+    for (NamedTensor tensor : tensors) {
+      bytes += tensor.getValues().remaining();
+    }
+    return bytes;
+  }
+
+  /**
+   * Joins all chunks of one version (any order) into one update with whole tensors and the whole
+   * portable model (its slices concatenated in chunk order; null when no chunk carries one).
+   */
   public static ModelUpdate assemble(List<ModelUpdate> chunks) {
     List<ModelUpdate> ordered = new ArrayList<>(chunks);
     ordered.sort(Comparator.comparingInt(ModelUpdate::getChunkIndex));
@@ -69,7 +124,24 @@ public final class ModelUpdateChunks {
     }
     List<NamedTensor> tensors = new ArrayList<>();
     slices.values().forEach(parts -> tensors.add(join(parts)));
-    return ModelUpdate.newBuilder(first).setTensors(tensors).setChunkIndex(0).setChunkCount(1).build();
+    return ModelUpdate.newBuilder(first).setTensors(tensors).setChunkIndex(0).setChunkCount(1)
+        .setPortableModel(portableModel(ordered)).build();
+  }
+
+  // One slice (the usual case) is returned as it is; several are copied into one buffer.
+  private static ByteBuffer portableModel(List<ModelUpdate> ordered) {
+    List<ByteBuffer> parts = new ArrayList<>();
+    for (ModelUpdate chunk : ordered) {
+      if (chunk.getPortableModel() != null) {
+        parts.add(chunk.getPortableModel());
+      }
+    }
+    if (parts.size() <= 1) {
+      return parts.isEmpty() ? null : parts.get(0);
+    }
+    ByteBuffer whole = ByteBuffer.allocate(parts.stream().mapToInt(ByteBuffer::remaining).sum());
+    parts.forEach(part -> whole.put(part.duplicate()));
+    return whole.flip();
   }
 
   /** Floats per row: the product of all dimensions after the first. */
