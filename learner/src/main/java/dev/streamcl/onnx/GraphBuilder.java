@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.LongStream;
 
 /**
  * Fluent builder for ONNX models: the one place StreamCL writes ONNX graphs.
@@ -78,6 +79,20 @@ public final class GraphBuilder {
   public GraphBuilder input(String name, ElementType type, Object... dims) {
     define(name);
     graph.addInput(valueInfo(name, type, dims));
+    return this;
+  }
+
+  /**
+   * A float graph input that also has an initializer of the same name, {@code values} of shape
+   * {@code dims} (an overridable initializer, IR version >= 4): a run that feeds the input uses the fed
+   * tensor, a run that does not uses {@code values}. ONNX Runtime lists such an input among the
+   * session's overridable initializers, not among its inputs, so a caller that feeds only the inputs
+   * gets the default.
+   */
+  public GraphBuilder floatInputWithDefault(String name, float[] values, long... dims) {
+    define(name);
+    graph.addInput(valueInfo(name, ElementType.FLOAT, LongStream.of(dims).boxed().toArray()));
+    graph.addInitializer(floatTensor(name, values, dims));
     return this;
   }
 

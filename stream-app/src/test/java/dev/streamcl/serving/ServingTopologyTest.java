@@ -175,6 +175,11 @@ class ServingTopologyTest {
     publish(chunks.get(chunks.size() - 1));
     assertAnsweredBy(v2.expect(PROBE_A), ask(PROBE_A));
     assertAnsweredBy(v2.expect(PROBE_C), ask(PROBE_C));
+    // The portable model, cut into slices over the chunks, is whole again in the stored model.
+    assertTrue(chunks.stream().filter(c -> c.getPortableModel() != null).count() > 1, "portable model in slices");
+    ModelUpdate stored = updates.decode(driver.<String, byte[]>getKeyValueStore(ServingTopology.MODELS_STORE)
+        .get(Topics.modelKey(STREAM, NearestClassMeanModel.LEARNER)));
+    assertEquals(v2.snapshot(pixels, STREAM).getPortableModel(), stored.getPortableModel());
 
     // Chunks of a newer version while an older one is served: the older answers until the last chunk.
     TestModel v3 = rotatingModel(3);

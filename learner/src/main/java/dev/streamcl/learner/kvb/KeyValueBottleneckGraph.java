@@ -1,6 +1,8 @@
 package dev.streamcl.learner.kvb;
 
+import dev.streamcl.learner.replay.PortableHead;
 import dev.streamcl.onnx.GraphBuilder;
+import java.util.stream.IntStream;
 
 /**
  * The KVB graphs (Träuble et al., ICML 2023) for one micro-batch of B samples.
@@ -23,7 +25,8 @@ import dev.streamcl.onnx.GraphBuilder;
  */
 final class KeyValueBottleneckGraph {
   static final int TOP_LABELS = 3;
-  static final String FEATURES = "features";
+  static final String FEATURES = PortableHead.FEATURES;
+  static final String LOGITS = PortableHead.LOGITS;
   static final String VALUES = "values";
   static final String TARGETS = "targets";
   static final String LEARN_WEIGHTS = "learnWeights";
@@ -36,11 +39,11 @@ final class KeyValueBottleneckGraph {
   private KeyValueBottleneckGraph() {}
 
   static byte[] forward(KvbConfig config, int featureDim, float[] keys) {
-    return outputs(lookup(inputs(config, featureDim, keys), config), config).build();
+    return outputs(lookup(inputs("kvb", config, featureDim, keys, null), config), config).build();
   }
 
   static byte[] trainStep(KvbConfig config, int featureDim, float[] keys) {
-    GraphBuilder g = inputs(config, featureDim, keys)
+    GraphBuilder g = inputs("kvb", config, featureDim, keys, null)
         .floatInput(TARGETS, "batch", config.classes())
         .floatInput(LEARN_WEIGHTS, "batch", 1);
     return outputs(sgdStep(lookup(g, config), config), config)
@@ -48,13 +51,31 @@ final class KeyValueBottleneckGraph {
         .build();
   }
 
-  private static GraphBuilder inputs(KvbConfig config, int featureDim, float[] keys) {
+  /**
+   * The standalone classifier of {@link KeyValueBottleneckModel#portableModel}: the forward graph's
+   * lookup, node for node (so logits and labels are bit-identical with {@link #forward}'s), finished
+   * like every portable head. {@code values} is an input whose default is {@code defaultValues}; the
+   * label is the first index of the same top-k over softmax probabilities the kernel predicts with,
+   * so it is the kernel's label also where two probabilities round to the same float.
+   */
+  static byte[] portable(KvbConfig config, int featureDim, float[] keys, float[] defaultValues, String doc) {
+    GraphBuilder g = lookup(inputs("streamcl-key-value-bottleneck", config, featureDim, keys, defaultValues), config)
+        .scalar("firstColumn", 0L);
+    int[] labels = IntStream.range(0, config.classes()).toArray();
+    return PortableHead.finish(g, labels, doc,
+        h -> h.node("Gather", TOP_INDICES, "firstColumn").attr("axis", 1).to(PortableHead.COLUMN));
+  }
+
+  // Values are a plain input, or (defaultValues != null) an input with a default initializer.
+  private static GraphBuilder inputs(String name, KvbConfig config, int featureDim, float[] keys,
+      float[] defaultValues) {
     int c = config.codebooks();
     int k = config.keysPerCodebook();
     int dk = config.keyDim();
-    return new GraphBuilder("kvb")
-        .floatInput(FEATURES, "batch", featureDim)
-        .floatInput(VALUES, config.valueRows(), config.classes())
+    GraphBuilder g = new GraphBuilder(name).floatInput(FEATURES, "batch", featureDim);
+    g = defaultValues == null ? g.floatInput(VALUES, config.valueRows(), config.classes())
+        : g.floatInputWithDefault(VALUES, defaultValues, config.valueRows(), config.classes());
+    return g
         .constant("projection", RandomProjection.matrix(config, featureDim), featureDim, (long) c * dk)
         .constant("headShape", new long[] {-1, c, dk}, 3)
         .constant("minusTwoKeysT", minusTwoKeysTransposed(keys, c, k, dk), c, dk, k)
@@ -77,8 +98,8 @@ final class KeyValueBottleneckGraph {
         .node("Transpose", "nearestKeys").ints("perm", 1, 0, 2).to("keysBySample")
         .node("Add", "keysBySample", "rowOffsets").to(ROWS)
         .node("Gather", VALUES, ROWS).attr("axis", 0).to("fetched")
-        .node("ReduceMean", "fetched", "codebookAndKAxes").attr("keepdims", 0).to("logits")
-        .node("Softmax", "logits").attr("axis", -1).to(PROBABILITIES)
+        .node("ReduceMean", "fetched", "codebookAndKAxes").attr("keepdims", 0).to(LOGITS)
+        .node("Softmax", LOGITS).attr("axis", -1).to(PROBABILITIES)
         .node("TopK", PROBABILITIES, "topLabels").attr("axis", -1).attr("largest", 1).attr("sorted", 1)
         .to(TOP_SCORES, TOP_INDICES);
   }

@@ -6,6 +6,7 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.NamedTensor;
 import dev.streamcl.events.SourceOffset;
 import dev.streamcl.events.UpdateKind;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,8 +16,9 @@ import java.util.stream.IntStream;
 
 /**
  * The published form of a key-value bottleneck. A snapshot carries the frozen keys and all values
- * (the projection is regenerated from its seed, a property); a delta carries only the value rows
- * touched since its base version — the bottleneck's localised updates make it sparse.
+ * (the projection is regenerated from its seed, a property) and a portable ONNX model (see
+ * {@link #portableModel}); a delta carries only the value rows touched since its base version — the
+ * bottleneck's localised updates make it sparse.
  */
 public final class KeyValueBottleneckModel {
   public static final String LEARNER = "kvb";
@@ -32,7 +34,30 @@ public final class KeyValueBottleneckModel {
         dense(KEYS, config.valueRows(), config.keyDim(), state.keys()),
         dense(VALUES, config.valueRows(), config.classes(), state.values()));
     return base(streamId, version, state, encoder, offsets, createdAt).setKind(UpdateKind.SNAPSHOT)
-        .setBaseVersion(null).setTensors(tensors).build();
+        .setBaseVersion(null).setTensors(tensors).setPortableModel(ByteBuffer.wrap(portableModel(state))).build();
+  }
+
+  /**
+   * The bottleneck as a standalone ONNX model that any ONNX Runtime serves without StreamCL or the
+   * projection seed: input {@code features} [batch, d] (float); the projection W, the keys (as −2·keysᵀ
+   * and ‖k‖² per codebook) and the row offsets are constants; {@code values} [C·K, classes] is a graph
+   * input that also has an initializer of the same name holding this state's values (an overridable
+   * initializer). Run with {@code features} only, it predicts with this state; fed the values tensor
+   * of a later version (a snapshot's values with its deltas applied), it predicts with that version.
+   * Outputs as every portable head: {@code logits} [batch, classes] (mean of the fetched value rows),
+   * {@code label} [batch] (int64: the learner's own top label, top-k over softmax probabilities,
+   * lowest class first on ties), {@code classLabels} [classes] (0 .. classes−1); metadata
+   * {@code class_labels}. The lookup is the kernel's graph node for node, so logits and labels are
+   * bit-identical with {@link KeyValueBottleneckKernel#predict}.
+   */
+  public static byte[] portableModel(KeyValueBottleneck state) {
+    KvbConfig c = state.config();
+    String doc = "Discrete key-value bottleneck trained by StreamCL (" + c.codebooks() + " codebooks x "
+        + c.keysPerCodebook() + " keys of dimension " + c.keyDim() + ", top-" + c.topK() + "); logits = mean of the "
+        + "fetched value rows, softmax(logits) = class probabilities. Input '" + VALUES + "' [" + c.valueRows() + ", "
+        + c.classes() + "] defaults to the values of the snapshot that carries this model; feed the delta-applied "
+        + "values tensor to predict with a later version.";
+    return KeyValueBottleneckGraph.portable(c, state.featureDim(), state.keysView(), state.values(), doc);
   }
 
   /** The value rows touched since {@code baseVersion}; the caller clears the touched rows afterwards. */

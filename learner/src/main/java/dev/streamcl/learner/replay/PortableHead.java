@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.streamcl.onnx.GraphBuilder;
 import dev.streamcl.onnx.proto.Onnx;
 import java.util.Arrays;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -18,6 +19,8 @@ public final class PortableHead {
   public static final String LABEL = "label";
   public static final String CLASS_LABELS = "classLabels";
   public static final String LABELS_METADATA = "class_labels";
+  /** The internal value {@link #finish} reads the label column from. */
+  public static final String COLUMN = "column";
 
   private PortableHead() {}
 
@@ -59,10 +62,23 @@ public final class PortableHead {
 
   // argmax → label, the class labels as an output, and the labels in the metadata.
   private static byte[] finish(GraphBuilder g, int[] labels, String doc) {
-    byte[] model = g.constant("classLabelValues", Arrays.stream(labels).asLongStream().toArray(), labels.length)
-        .node("Identity", "classLabelValues").to(CLASS_LABELS)
-        .node("ArgMax", LOGITS).attr("axis", 1).attr("keepdims", 0).to("column")
-        .node("Gather", CLASS_LABELS, "column").attr("axis", 0).to(LABEL)
+    return finish(g, labels, doc, h -> h.node("ArgMax", LOGITS).attr("axis", 1).attr("keepdims", 0).to(COLUMN));
+  }
+
+  /**
+   * Finishes a head whose graph defines {@link #LOGITS} [batch, C]: adds the outputs {@code logits},
+   * {@code label} and {@code classLabels}, the metadata and the doc string. {@code labelColumn} adds
+   * the nodes that define {@link #COLUMN}, [batch] int64, the logit column of each sample's label
+   * (the other heads use argmax of the logits; a head whose own prediction picks its label otherwise,
+   * such as KVB's top-k over softmax probabilities, computes it the same way here). {@code labels}
+   * are the class labels by logit column.
+   */
+  public static byte[] finish(GraphBuilder g, int[] labels, String doc, UnaryOperator<GraphBuilder> labelColumn) {
+    requireClasses(labels.length);
+    g.constant("classLabelValues", Arrays.stream(labels).asLongStream().toArray(), labels.length)
+        .node("Identity", "classLabelValues").to(CLASS_LABELS);
+    byte[] model = labelColumn.apply(g)
+        .node("Gather", CLASS_LABELS, COLUMN).attr("axis", 0).to(LABEL)
         .floatOutput(LOGITS, "batch", labels.length)
         .int64Output(LABEL, "batch")
         .int64Output(CLASS_LABELS, labels.length)
