@@ -101,13 +101,13 @@ final class AccuracyChart {
   }
 
   /**
-   * taskStarts.get(k - 1) is where task id k starts (task 0 starts at 0 and needs no line); people
-   * read tasks from 1, as in the demo's table, so the line says "task k+1".
+   * taskStarts.get(k - 1) is where task id k starts (task 0 starts at 0 and needs no line); the line
+   * says "task id k", the id the events carry, as the demo's table and the heatmaps do.
    */
   private static void markTaskStarts(XYPlot plot, List<Long> taskStarts) {
     for (int k = 1; k <= taskStarts.size(); k++) {
       ValueMarker marker = new ValueMarker(taskStarts.get(k - 1), Color.GRAY, TASK_STROKE);
-      marker.setLabel("task " + (k + 1));
+      marker.setLabel("task id " + k);
       marker.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
       marker.setLabelPaint(Color.DARK_GRAY);
       marker.setLabelAnchor(RectangleAnchor.TOP_RIGHT);

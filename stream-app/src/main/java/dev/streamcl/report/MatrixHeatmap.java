@@ -33,7 +33,7 @@ final class MatrixHeatmap {
     AccuracyPaintScale scale = new AccuracyPaintScale();
     XYBlockRenderer renderer = new XYBlockRenderer();
     renderer.setPaintScale(scale);
-    XYPlot plot = new XYPlot(cells(matrix), taskAxis("evaluated on task j", matrix.tasks()),
+    XYPlot plot = new XYPlot(cells(matrix), taskAxis("evaluated on task id j", matrix.tasks()),
         rowAxis(matrix.tasks()), renderer);
     plot.setBackgroundPaint(AccuracyPaintScale.MISSING);
     plot.setDomainGridlinesVisible(false);
@@ -66,7 +66,7 @@ final class MatrixHeatmap {
   }
 
   private static SymbolAxis rowAxis(int tasks) {
-    SymbolAxis axis = taskAxis("trained through task i", tasks);
+    SymbolAxis axis = taskAxis("trained through task id i", tasks);
     axis.setInverted(true); // row 0 on top, as the matrix is written
     return axis;
   }
@@ -74,7 +74,7 @@ final class MatrixHeatmap {
   private static SymbolAxis taskAxis(String label, int tasks) {
     String[] names = new String[tasks];
     for (int k = 0; k < tasks; k++) {
-      names[k] = "task " + (k + 1); // counted from 1, as in the demo's table
+      names[k] = Integer.toString(k); // the task ids of the events, as in the demo's table
     }
     SymbolAxis axis = new SymbolAxis(label, names);
     axis.setGridBandsVisible(false);

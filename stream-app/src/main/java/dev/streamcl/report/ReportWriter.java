@@ -87,6 +87,6 @@ public final class ReportWriter {
   }
 
   private static String matrixAltText(LearnerReport learner) {
-    return "Accuracy matrix of " + learner.learner() + ": accuracy on task j after training through task i";
+    return "Accuracy matrix of " + learner.learner() + ": accuracy on task id j after training through task id i";
   }
 }
