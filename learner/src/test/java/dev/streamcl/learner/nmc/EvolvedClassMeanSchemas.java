@@ -8,6 +8,7 @@ import dev.streamcl.learner.Publication;
 import dev.streamcl.learner.StateMerge;
 import dev.streamcl.learner.StateSchema;
 import dev.streamcl.onnx.ComputeDevice;
+import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
 
@@ -25,10 +26,7 @@ public final class EvolvedClassMeanSchemas {
 
     @Override
     public GenericRecord write(ClassMeanState state) {
-      GenericRecord v1 = new ClassMeanStateSchema().write(state);
-      GenericRecordBuilder v2 = new GenericRecordBuilder(schema());
-      v1.getSchema().getFields().forEach(f -> v2.set(f.name(), v1.get(f.name())));
-      return v2.set("note", "written by the evolved build").build();
+      return asV1(state, schema()).set("note", "written by the evolved build").build();
     }
 
     @Override
@@ -50,16 +48,21 @@ public final class EvolvedClassMeanSchemas {
 
     @Override
     public GenericRecord write(ClassMeanState state) {
-      GenericRecord v1 = new ClassMeanStateSchema().write(state);
-      GenericRecordBuilder changed = new GenericRecordBuilder(schema());
-      v1.getSchema().getFields().forEach(f -> changed.set(f.name(), v1.get(f.name())));
-      return changed.set("samplesSeen", Long.toString(state.samplesSeen())).build();
+      return asV1(state, schema()).set("samplesSeen", Long.toString(state.samplesSeen())).build();
     }
 
     @Override
     public ClassMeanState read(GenericRecord record) {
       throw new UnsupportedOperationException("never read in the test");
     }
+  }
+
+  /** The fields the current build writes, copied into a record of {@code schema}. */
+  private static GenericRecordBuilder asV1(ClassMeanState state, Schema schema) {
+    GenericRecord v1 = new ClassMeanStateSchema().write(state);
+    GenericRecordBuilder record = new GenericRecordBuilder(schema);
+    v1.getSchema().getFields().forEach(f -> record.set(f.name(), v1.get(f.name())));
+    return record;
   }
 
   public static ContinualLearner<ClassMeanState, NearestClassMean> withAddedField(NearestClassMeanLearner learner) {
