@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.encoder.EncoderSpec;
-import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.onnx.ComputeDevice;
 import java.util.List;
 import java.util.Map;
@@ -19,7 +19,7 @@ class JobPropertiesTest {
   @Test
   void aRecordedConfigurationParsesBackToTheSameConfiguration() {
     ComputeDevice cpu = ComputeDevice.cpu();
-    KvbConfig kvb = new KvbConfig(8, 32, 6, 2, 7, 0.25, 0.05, 1L << 60 | 3, 0.9, 0.2, 123);
+    KvbHyperparameters kvb = new KvbHyperparameters(8, 32, 6, 2, 7, 0.25, 0.05, 1L << 60 | 3, 0.9, 0.2, 123);
     LearnerJobConfig config = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", cpu))
         .microBatch(48, 100).publishEvery(333).publishAtTaskEnd(false).labelLimit(7).maxPayloadBytes(4096)
         .parallelism(3).checkpointIntervalMs(1500).learners("fetril", "nmc", "kvb", "er-balanced")

@@ -19,7 +19,7 @@ import dev.streamcl.learner.kvb.EmaKMeans;
 import dev.streamcl.learner.kvb.KeyValueBottleneck;
 import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
-import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaBrokerExtension;
 import dev.streamcl.ops.KafkaTopics;
@@ -57,7 +57,7 @@ class KeyValueBottleneckJobTest {
   private static final int PUBLISH_EVERY = 60;
   private static final int TRAIN_BATCH = 30;
   // 16,384 keys x (8 + 4) floats: a 768 KiB snapshot, so it must be chunked below the 1 MiB message limit.
-  private static final KvbConfig KVB = new KvbConfig(64, 256, 8, 1, 4, 0.3, 0.1, 11L, 0.95, 0.1, 300);
+  private static final KvbHyperparameters KVB = new KvbHyperparameters(64, 256, 8, 1, 4, 0.3, 0.1, 11L, 0.95, 0.1, 300);
 
   @TempDir Path checkpoints;
 

@@ -9,7 +9,7 @@ import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
-import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.onnx.ComputeDevice;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +30,7 @@ class KeyValueBottleneckRestoreTest {
   private static final int DIM = 12;
   private static final String STREAM = "s";
   private static final EncoderIdentity ENCODER = new EncoderIdentity("test", "sha", DIM);
-  private static final KvbConfig KVB = new KvbConfig(4, 64, 4, 1, 8, 0.3, 0.1, 3L, 0.95, 0.1, 100);
+  private static final KvbHyperparameters KVB = new KvbHyperparameters(4, 64, 4, 1, 8, 0.3, 0.1, 3L, 0.95, 0.1, 100);
 
   @ParameterizedTest(name = "checkpoint after {0} batches")
   @ValueSource(ints = {9, 14, 22})

@@ -12,7 +12,7 @@ import dev.streamcl.events.Prediction;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
-import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.learner.nmc.ClassMeanState;
 import dev.streamcl.learner.nmc.EvolvedClassMeanSchemas;
 import dev.streamcl.learner.nmc.NearestClassMeanLearner;
@@ -46,7 +46,7 @@ class LearnerRestoreTest {
   private static final int DIM = 12;
   private static final String STREAM = "s";
   private static final EncoderIdentity ENCODER = new EncoderIdentity("test", "sha", DIM);
-  private static final KvbConfig KVB = new KvbConfig(4, 32, 4, 1, 8, 0.3, 0.1, 3L, 0.95, 0.1, 100);
+  private static final KvbHyperparameters KVB = new KvbHyperparameters(4, 32, 4, 1, 8, 0.3, 0.1, 3L, 0.95, 0.1, 100);
   private static final PublishPolicy PUBLISH = new PublishPolicy(90, true);
 
   static Stream<Arguments> learnersOnBothBackends() {

@@ -12,7 +12,7 @@ import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
-import dev.streamcl.learner.kvb.KvbConfig;
+import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.onnx.ComputeDevice;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,8 +108,8 @@ class TaskBoundaryPublishingTest {
     return GeneratedFeatures.stream(11, DIM, PER_TASK * TASKS, PER_TASK, UNLABELLED_EVERY, 0.3f);
   }
 
-  private static KvbConfig kvbConfig(int keyInitSamples) {
-    return new KvbConfig(4, 16, 4, 1, 2 * TASKS, 0.3, 0.1, 3L, 0.95, 0.1, keyInitSamples);
+  private static KvbHyperparameters kvbConfig(int keyInitSamples) {
+    return new KvbHyperparameters(4, 16, 4, 1, 2 * TASKS, 0.3, 0.1, 3L, 0.95, 0.1, keyInitSamples);
   }
 
   private static List<FeatureBatch> withoutTaskIds(List<FeatureBatch> batches) {

@@ -13,14 +13,14 @@ import java.util.function.Function;
  * after its in-flight calls drain.
  */
 public final class ModelRegistry {
-  private final Map<String, Map<String, ServedModel>> byStream = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, LeasedModel>> byStream = new ConcurrentHashMap<>();
 
   /** Installs {@code model} unless an equal or newer version is already served; returns whether it did. */
   public boolean swap(String streamId, ServableModel model) {
-    Map<String, ServedModel> learners = byStream.computeIfAbsent(streamId, s -> new ConcurrentHashMap<>());
-    ServedModel candidate = new ServedModel(model);
-    ServedModel[] replaced = new ServedModel[1];
-    ServedModel installed = learners.merge(model.learner(), candidate, (old, fresh) -> {
+    Map<String, LeasedModel> learners = byStream.computeIfAbsent(streamId, s -> new ConcurrentHashMap<>());
+    LeasedModel candidate = new LeasedModel(model);
+    LeasedModel[] replaced = new LeasedModel[1];
+    LeasedModel installed = learners.merge(model.learner(), candidate, (old, fresh) -> {
       if (old.model().version() >= fresh.model().version()) {
         return old;
       }
@@ -40,9 +40,9 @@ public final class ModelRegistry {
   /** Calls {@code use} on every learner's current model of a stream, holding each while in use. */
   public <R> List<R> withModels(String streamId, Function<ServableModel, R> use) {
     List<R> results = new ArrayList<>();
-    Map<String, ServedModel> learners = byStream.getOrDefault(streamId, Map.of());
+    Map<String, LeasedModel> learners = byStream.getOrDefault(streamId, Map.of());
     for (String learner : learners.keySet()) {
-      ServedModel served = acquireCurrent(learners, learner);
+      LeasedModel served = acquireCurrent(learners, learner);
       if (served != null) {
         try {
           results.add(use.apply(served.model()));
@@ -56,15 +56,15 @@ public final class ModelRegistry {
 
   /** The served version of a stream's learner, or 0: a gauge tests and operators wait on. */
   public long servedVersion(String streamId, String learner) {
-    ServedModel served = byStream.getOrDefault(streamId, Map.of()).get(learner);
+    LeasedModel served = byStream.getOrDefault(streamId, Map.of()).get(learner);
     return served == null ? 0 : served.model().version();
   }
 
   /** Drops and closes (after draining) the models of streams this instance no longer serves. */
   public void remove(String streamId) {
-    Map<String, ServedModel> learners = byStream.remove(streamId);
+    Map<String, LeasedModel> learners = byStream.remove(streamId);
     if (learners != null) {
-      learners.values().forEach(ServedModel::retire);
+      learners.values().forEach(LeasedModel::retire);
     }
   }
 
@@ -72,9 +72,9 @@ public final class ModelRegistry {
     new ArrayList<>(byStream.keySet()).forEach(this::remove);
   }
 
-  private static ServedModel acquireCurrent(Map<String, ServedModel> learners, String learner) {
+  private static LeasedModel acquireCurrent(Map<String, LeasedModel> learners, String learner) {
     while (true) {
-      ServedModel served = learners.get(learner);
+      LeasedModel served = learners.get(learner);
       if (served == null || served.acquire()) {
         return served;
       }

@@ -16,13 +16,13 @@ import java.util.Random;
  * as a typical key to win samples before it can die again) and m_k = N_k · key_k.
  *
  * <p>Feed batches with {@link #feed}, then {@link #freeze()} into a {@link KeyValueBottleneck}.
- * Plain Java in doubles: it runs once, over {@link KvbConfig#keyInitSamples()} samples, at cost
+ * Plain Java in doubles: it runs once, over {@link KvbHyperparameters#keyInitSamples()} samples, at cost
  * ∝ C·K·dk + d·C·dk per sample. Deterministic for the config's seed and the input order.
  */
 public final class EmaKMeans {
   private static final long RANDOM_STREAM = 0x4b56424b4d65616eL; // keeps this stream apart from the projection's
 
-  private final KvbConfig config;
+  private final KvbHyperparameters config;
   private final int featureDim;
   private final float[] projection;
   private final Random random;
@@ -35,7 +35,7 @@ public final class EmaKMeans {
   private long samplesSeen;
   private long reseededKeys;
 
-  public EmaKMeans(KvbConfig config, int featureDim) {
+  public EmaKMeans(KvbHyperparameters config, int featureDim) {
     this.config = config;
     this.featureDim = featureDim;
     this.projection = RandomProjection.matrix(config, featureDim);

@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
 public final class KeyValueBottleneck implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private KvbConfig config;
+  private KvbHyperparameters config;
   private int featureDim;
   private float[] keys; // [C, K, dk], frozen
   private float[] values; // [C·K, classes]
@@ -28,7 +28,7 @@ public final class KeyValueBottleneck implements Serializable {
 
   private KeyValueBottleneck() {} // for Kryo
 
-  private KeyValueBottleneck(KvbConfig config, int featureDim, float[] keys, float[] values) {
+  private KeyValueBottleneck(KvbHyperparameters config, int featureDim, float[] keys, float[] values) {
     if (featureDim < 1) {
       throw new IllegalArgumentException("Feature dimension must be >= 1, got " + featureDim);
     }
@@ -41,12 +41,12 @@ public final class KeyValueBottleneck implements Serializable {
   }
 
   /** A fresh bottleneck over frozen keys [C, K, dk] (copied) with zero values. */
-  public static KeyValueBottleneck withKeys(KvbConfig config, int featureDim, float[] keys) {
+  public static KeyValueBottleneck withKeys(KvbHyperparameters config, int featureDim, float[] keys) {
     return new KeyValueBottleneck(config, featureDim, keys.clone(), new float[config.valueRows() * config.classes()]);
   }
 
   /** Restores a bottleneck from its parts (copied), e.g. from a published snapshot; no rows touched. */
-  public static KeyValueBottleneck of(KvbConfig config, int featureDim, float[] keys, float[] values,
+  public static KeyValueBottleneck of(KvbHyperparameters config, int featureDim, float[] keys, float[] values,
       long samplesSeen, long labelledSeen) {
     KeyValueBottleneck state = new KeyValueBottleneck(config, featureDim, keys.clone(), values.clone());
     state.samplesSeen = samplesSeen;
@@ -55,7 +55,7 @@ public final class KeyValueBottleneck implements Serializable {
   }
 
   /** Restores a checkpointed bottleneck, touched rows included (they make the next delta). */
-  static KeyValueBottleneck restore(KvbConfig config, int featureDim, float[] keys, float[] values,
+  static KeyValueBottleneck restore(KvbHyperparameters config, int featureDim, float[] keys, float[] values,
       int[] touchedRows, long samplesSeen, long labelledSeen) {
     KeyValueBottleneck state = new KeyValueBottleneck(config, featureDim, keys, values);
     IntStream.of(touchedRows).forEach(state.touchedRows::set);
@@ -83,7 +83,7 @@ public final class KeyValueBottleneck implements Serializable {
     labelledSeen = total;
   }
 
-  public KvbConfig config() {
+  public KvbHyperparameters config() {
     return config;
   }
 

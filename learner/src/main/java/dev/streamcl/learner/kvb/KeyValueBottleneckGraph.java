@@ -38,11 +38,11 @@ final class KeyValueBottleneckGraph {
 
   private KeyValueBottleneckGraph() {}
 
-  static byte[] forward(KvbConfig config, int featureDim, float[] keys) {
+  static byte[] forward(KvbHyperparameters config, int featureDim, float[] keys) {
     return outputs(lookup(inputs("kvb", config, featureDim, keys, null), config), config).build();
   }
 
-  static byte[] trainStep(KvbConfig config, int featureDim, float[] keys) {
+  static byte[] trainStep(KvbHyperparameters config, int featureDim, float[] keys) {
     GraphBuilder g = inputs("kvb", config, featureDim, keys, null)
         .floatInput(TARGETS, "batch", config.classes())
         .floatInput(LEARN_WEIGHTS, "batch", 1);
@@ -58,7 +58,7 @@ final class KeyValueBottleneckGraph {
    * label is the first index of the same top-k over softmax probabilities the kernel predicts with,
    * so it is the kernel's label also where two probabilities round to the same float.
    */
-  static byte[] portable(KvbConfig config, int featureDim, float[] keys, float[] defaultValues, String doc) {
+  static byte[] portable(KvbHyperparameters config, int featureDim, float[] keys, float[] defaultValues, String doc) {
     GraphBuilder g = lookup(inputs("streamcl-key-value-bottleneck", config, featureDim, keys, defaultValues), config)
         .scalar("firstColumn", 0L);
     int[] labels = IntStream.range(0, config.classes()).toArray();
@@ -67,7 +67,7 @@ final class KeyValueBottleneckGraph {
   }
 
   // Values are a plain input, or (defaultValues != null) an input with a default initializer.
-  private static GraphBuilder inputs(String name, KvbConfig config, int featureDim, float[] keys,
+  private static GraphBuilder inputs(String name, KvbHyperparameters config, int featureDim, float[] keys,
       float[] defaultValues) {
     int c = config.codebooks();
     int k = config.keysPerCodebook();
@@ -87,7 +87,7 @@ final class KeyValueBottleneckGraph {
   }
 
   // Z = X·W, scores ||k||² − 2·z·k per codebook, top-k smallest, rows c·K + key, mean of values.
-  private static GraphBuilder lookup(GraphBuilder g, KvbConfig config) {
+  private static GraphBuilder lookup(GraphBuilder g, KvbHyperparameters config) {
     return g.node("MatMul", FEATURES, "projection").to("projected")
         .node("Reshape", "projected", "headShape").to("heads")
         .node("Transpose", "heads").ints("perm", 1, 0, 2).to("headsByCodebook")
@@ -105,7 +105,7 @@ final class KeyValueBottleneckGraph {
   }
 
   // values += −lr/(C·topk·n) · Σ_i w_i·(p_i − target_i) over the rows sample i fetched.
-  private static GraphBuilder sgdStep(GraphBuilder g, KvbConfig config) {
+  private static GraphBuilder sgdStep(GraphBuilder g, KvbHyperparameters config) {
     float minusStep = (float) (-config.learningRate() / ((double) config.codebooks() * config.topK()));
     return g.scalar("minusStep", minusStep)
         .scalar("one", 1f)
@@ -125,7 +125,7 @@ final class KeyValueBottleneckGraph {
         .node("ScatterND", VALUES, "scatterIndices", "rowUpdates").attr("reduction", "add").to(NEW_VALUES);
   }
 
-  private static GraphBuilder outputs(GraphBuilder g, KvbConfig config) {
+  private static GraphBuilder outputs(GraphBuilder g, KvbHyperparameters config) {
     int top = Math.min(TOP_LABELS, config.classes());
     return g.floatOutput(PROBABILITIES, "batch", config.classes())
         .floatOutput(TOP_SCORES, "batch", top)

@@ -25,7 +25,7 @@ import java.util.Arrays;
 public final class KeyValueBottleneckKernel implements AutoCloseable {
   public static final int UNLABELLED = -1;
 
-  private final KvbConfig config;
+  private final KvbHyperparameters config;
   private final int featureDim;
   private final float[] keys;
   private final OnnxKernel forward;

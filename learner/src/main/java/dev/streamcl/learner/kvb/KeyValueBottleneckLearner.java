@@ -39,7 +39,7 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
    * {@code snapshotEvery} deltas, and where keys come from: the stream's first samples
    * ({@code keyInitTopic == null}) or a topic of unlabelled samples.
    */
-  public record Settings(KvbConfig hyperparameters, int minibatch, int snapshotEvery, String keyInitTopic)
+  public record Settings(KvbHyperparameters hyperparameters, int minibatch, int snapshotEvery, String keyInitTopic)
       implements Serializable {
     public static final int DEFAULT_MINIBATCH = 256;
     public static final int DEFAULT_SNAPSHOT_EVERY = 10;
@@ -51,7 +51,7 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
     }
 
     public static Settings defaults(int classes) {
-      return new Settings(KvbConfig.defaults().withClasses(classes), DEFAULT_MINIBATCH, DEFAULT_SNAPSHOT_EVERY, null);
+      return new Settings(KvbHyperparameters.defaults().withClasses(classes), DEFAULT_MINIBATCH, DEFAULT_SNAPSHOT_EVERY, null);
     }
 
     public Settings withKeyInitTopic(String topic) {
@@ -195,10 +195,10 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
 
     @Override
     public Settings settings(OptionValues values, JobContext job) {
-      KvbConfig preset = switch (values.choice(PRESET, "default", "larger", "paper")) {
-        case "larger" -> KvbConfig.larger();
-        case "paper" -> KvbConfig.paper();
-        default -> KvbConfig.defaults();
+      KvbHyperparameters preset = switch (values.choice(PRESET, "default", "larger", "paper")) {
+        case "larger" -> KvbHyperparameters.larger();
+        case "paper" -> KvbHyperparameters.paper();
+        default -> KvbHyperparameters.defaults();
       };
       String keyInitTopic = values.choice(KEYS, "stream", "topic").equals("topic")
           ? new Topics(job.topicPrefix()).keyInit().name() : null;
@@ -213,7 +213,7 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
 
     @Override
     public Map<String, String> record(Settings s) {
-      KvbConfig kvb = s.hyperparameters();
+      KvbHyperparameters kvb = s.hyperparameters();
       Map<String, String> p = new LinkedHashMap<>();
       p.put("kvb.config", kvb.codebooks() + "," + kvb.keysPerCodebook() + "," + kvb.keyDim() + "," + kvb.topK() + ","
           + kvb.classes() + "," + kvb.learningRate() + "," + kvb.labelSmoothing() + "," + kvb.seed() + ","
@@ -229,7 +229,7 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
     @Override
     public Settings fromRecord(Map<String, String> recorded) {
       String[] k = RecordedValues.list(recorded, "kvb.config", 11);
-      KvbConfig config = new KvbConfig(Integer.parseInt(k[0]), Integer.parseInt(k[1]), Integer.parseInt(k[2]),
+      KvbHyperparameters config = new KvbHyperparameters(Integer.parseInt(k[0]), Integer.parseInt(k[1]), Integer.parseInt(k[2]),
           Integer.parseInt(k[3]), Integer.parseInt(k[4]), Double.parseDouble(k[5]), Double.parseDouble(k[6]),
           Long.parseLong(k[7]), Double.parseDouble(k[8]), Double.parseDouble(k[9]), Integer.parseInt(k[10]));
       return new Settings(config, Integer.parseInt(RecordedValues.get(recorded, "kvb.trainBatch")),

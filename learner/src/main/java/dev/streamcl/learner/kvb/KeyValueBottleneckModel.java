@@ -29,7 +29,7 @@ public final class KeyValueBottleneckModel {
 
   public static ModelUpdate snapshot(String streamId, long version, KeyValueBottleneck state, EncoderIdentity encoder,
       List<SourceOffset> offsets, Instant createdAt) {
-    KvbConfig config = state.config();
+    KvbHyperparameters config = state.config();
     List<NamedTensor> tensors = List.of(
         dense(KEYS, config.valueRows(), config.keyDim(), state.keys()),
         dense(VALUES, config.valueRows(), config.classes(), state.values()));
@@ -51,7 +51,7 @@ public final class KeyValueBottleneckModel {
    * bit-identical with {@link KeyValueBottleneckKernel#predict}.
    */
   public static byte[] portableModel(KeyValueBottleneck state) {
-    KvbConfig c = state.config();
+    KvbHyperparameters c = state.config();
     String doc = "Discrete key-value bottleneck trained by StreamCL (" + c.codebooks() + " codebooks x "
         + c.keysPerCodebook() + " keys of dimension " + c.keyDim() + ", top-" + c.topK() + "); logits = mean of the "
         + "fetched value rows, softmax(logits) = class probabilities. Input '" + VALUES + "' [" + c.valueRows() + ", "
@@ -63,7 +63,7 @@ public final class KeyValueBottleneckModel {
   /** The value rows touched since {@code baseVersion}; the caller clears the touched rows afterwards. */
   public static ModelUpdate delta(String streamId, long version, long baseVersion, KeyValueBottleneck state,
       EncoderIdentity encoder, List<SourceOffset> offsets, Instant createdAt) {
-    KvbConfig config = state.config();
+    KvbHyperparameters config = state.config();
     int[] rows = state.touchedRows();
     NamedTensor values = NamedTensor.newBuilder().setName(VALUES).setShape(List.of(config.valueRows(), config.classes()))
         .setRowIndices(IntStream.of(rows).boxed().toList()).setValues(FloatBytes.toBytes(state.valueRows(rows))).build();
@@ -74,9 +74,9 @@ public final class KeyValueBottleneckModel {
   /** Rebuilds the bottleneck from a whole (assembled, delta-applied) snapshot. */
   public static KeyValueBottleneck fromSnapshot(ModelUpdate snapshot) {
     Map<String, String> p = snapshot.getProperties();
-    KvbConfig config;
+    KvbHyperparameters config;
     try {
-      config = new KvbConfig(intOf(p, "codebooks"), intOf(p, "keysPerCodebook"), intOf(p, "keyDim"), intOf(p, "topK"),
+      config = new KvbHyperparameters(intOf(p, "codebooks"), intOf(p, "keysPerCodebook"), intOf(p, "keyDim"), intOf(p, "topK"),
           intOf(p, "classes"), Double.parseDouble(p.get("learningRate")), Double.parseDouble(p.get("labelSmoothing")),
           Long.parseLong(p.get("seed")), Double.parseDouble(p.get("emaDecay")),
           Double.parseDouble(p.get("deadKeyFactor")), intOf(p, "keyInitSamples"));
@@ -90,7 +90,7 @@ public final class KeyValueBottleneckModel {
 
   private static ModelUpdate.Builder base(String streamId, long version, KeyValueBottleneck state,
       EncoderIdentity encoder, List<SourceOffset> offsets, Instant createdAt) {
-    KvbConfig c = state.config();
+    KvbHyperparameters c = state.config();
     Map<String, String> properties = new HashMap<>();
     properties.put("codebooks", Integer.toString(c.codebooks()));
     properties.put("keysPerCodebook", Integer.toString(c.keysPerCodebook()));

@@ -14,7 +14,7 @@ public final class KeyValueBottleneckSchema extends StateSchema<KeyValueBottlene
 
   @Override
   public GenericRecord write(KeyValueBottleneck state) {
-    KvbConfig c = state.config();
+    KvbHyperparameters c = state.config();
     GenericRecord hyperparameters = new GenericRecordBuilder(schema().getField("hyperparameters").schema())
         .set("codebooks", c.codebooks()).set("keysPerCodebook", c.keysPerCodebook()).set("keyDim", c.keyDim())
         .set("topK", c.topK()).set("classes", c.classes()).set("learningRate", c.learningRate())
@@ -35,7 +35,7 @@ public final class KeyValueBottleneckSchema extends StateSchema<KeyValueBottlene
   @Override
   public KeyValueBottleneck read(GenericRecord record) {
     GenericRecord h = (GenericRecord) record.get("hyperparameters");
-    KvbConfig config = new KvbConfig((Integer) h.get("codebooks"), (Integer) h.get("keysPerCodebook"),
+    KvbHyperparameters config = new KvbHyperparameters((Integer) h.get("codebooks"), (Integer) h.get("keysPerCodebook"),
         (Integer) h.get("keyDim"), (Integer) h.get("topK"), (Integer) h.get("classes"),
         (Double) h.get("learningRate"), (Double) h.get("labelSmoothing"), (Long) h.get("seed"),
         (Double) h.get("emaDecay"), (Double) h.get("deadKeyFactor"), (Integer) h.get("keyInitSamples"));

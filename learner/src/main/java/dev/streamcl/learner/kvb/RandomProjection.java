@@ -16,7 +16,7 @@ public final class RandomProjection {
   private RandomProjection() {}
 
   /** W [d, C·dk] row-major for these settings and this feature dimension. */
-  public static float[] matrix(KvbConfig config, int featureDim) {
+  public static float[] matrix(KvbHyperparameters config, int featureDim) {
     return matrix(config.seed(), featureDim, config.codebooks(), config.keyDim());
   }
 

@@ -13,26 +13,26 @@ import dev.streamcl.onnx.ComputeDevice;
  * ONNX kernel is rebuilt on restore. Not thread-safe.
  */
 public final class ExperienceReplay implements AutoCloseable {
-  private final ReplayConfig config;
+  private final ReplayHyperparameters config;
   private final SoftmaxHead head;
   private final ReplayMemory memory;
   private final SoftmaxSgdKernel kernel;
 
-  public ExperienceReplay(int dim, ReplayConfig config, ComputeDevice device) {
+  public ExperienceReplay(int dim, ReplayHyperparameters config, ComputeDevice device) {
     this(config, new SoftmaxHead(dim), config.newMemory(dim), device);
   }
 
   /** Resumes from restored state. */
-  public ExperienceReplay(ReplayConfig config, SoftmaxHead head, ReplayMemory memory, ComputeDevice device) {
+  public ExperienceReplay(ReplayHyperparameters config, SoftmaxHead head, ReplayMemory memory, ComputeDevice device) {
     this(config, head, memory, new SoftmaxSgdKernel(head.dim(), device));
   }
 
   /** Works on {@code head} and {@code memory} with a kernel it does not own: {@link #close()} leaves it open. */
-  static ExperienceReplay sharing(ReplayConfig config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
+  static ExperienceReplay sharing(ReplayHyperparameters config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
     return new ExperienceReplay(config, head, memory, kernel);
   }
 
-  private ExperienceReplay(ReplayConfig config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
+  private ExperienceReplay(ReplayHyperparameters config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
     this.config = config;
     this.head = head;
     this.memory = memory;
@@ -55,7 +55,7 @@ public final class ExperienceReplay implements AutoCloseable {
     return kernel.predict(head, x, n);
   }
 
-  public ReplayConfig config() {
+  public ReplayHyperparameters config() {
     return config;
   }
 

@@ -48,21 +48,21 @@ public final class ReplayHeadLearner implements ContinualLearner<ReplayHeadState
 
   /** The learners of this family: how each rehearses. */
   public enum Variant {
-    ER("er", "experience replay from a reservoir buffer (Chaudhry et al. 2019)", ReplayConfig.Mode.ER,
+    ER("er", "experience replay from a reservoir buffer (Chaudhry et al. 2019)", ReplayHyperparameters.Mode.ER,
         ReplayBuffer.Policy.RESERVOIR),
-    ER_BALANCED("er-balanced", "experience replay from a class-balanced buffer", ReplayConfig.Mode.ER,
+    ER_BALANCED("er-balanced", "experience replay from a class-balanced buffer", ReplayHyperparameters.Mode.ER,
         ReplayBuffer.Policy.CLASS_BALANCED),
     FETRIL("fetril", "exemplar-free pseudo-feature replay (FeTrIL, Petit et al. 2023)",
-        ReplayConfig.Mode.PSEUDO_FEATURE, ReplayBuffer.Policy.RESERVOIR),
-    FINETUNE("finetune", "the head without replay: the lower bound", ReplayConfig.Mode.NO_REPLAY,
+        ReplayHyperparameters.Mode.PSEUDO_FEATURE, ReplayBuffer.Policy.RESERVOIR),
+    FINETUNE("finetune", "the head without replay: the lower bound", ReplayHyperparameters.Mode.NO_REPLAY,
         ReplayBuffer.Policy.RESERVOIR);
 
     private final String learnerName;
     private final String description;
-    private final ReplayConfig.Mode mode;
+    private final ReplayHyperparameters.Mode mode;
     private final ReplayBuffer.Policy policy;
 
-    Variant(String learnerName, String description, ReplayConfig.Mode mode, ReplayBuffer.Policy policy) {
+    Variant(String learnerName, String description, ReplayHyperparameters.Mode mode, ReplayBuffer.Policy policy) {
       this.learnerName = learnerName;
       this.description = description;
       this.mode = mode;
@@ -89,14 +89,14 @@ public final class ReplayHeadLearner implements ContinualLearner<ReplayHeadState
   public static final LearnerFamily<Settings> FAMILY = new Family();
 
   private final String name;
-  private final ReplayConfig config;
+  private final ReplayHyperparameters config;
   private final int minibatch;
   private final EncoderIdentity encoder;
 
   public ReplayHeadLearner(String name, Settings settings, EncoderIdentity encoder) {
     Variant variant = Variant.named(name);
     this.name = name;
-    this.config = new ReplayConfig(variant.mode, variant.policy, settings.capacity(), settings.replayCount(),
+    this.config = new ReplayHyperparameters(variant.mode, variant.policy, settings.capacity(), settings.replayCount(),
         settings.learningRate(), settings.stepsPerMinibatch(), settings.seed());
     this.minibatch = settings.minibatch();
     this.encoder = encoder;

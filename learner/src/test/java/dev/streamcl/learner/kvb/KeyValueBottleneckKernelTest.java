@@ -22,7 +22,7 @@ class KeyValueBottleneckKernelTest {
 
   /** d=6, C=3, K=5, dk=2, 4 classes; random Gaussian keys and (for the step) random values. */
   private static KeyValueBottleneck randomState(int topK, boolean randomValues) {
-    KvbConfig config = new KvbConfig(3, 5, 2, topK, 4, 0.3, 0.1, 7L, 0.95, 0.1, 100);
+    KvbHyperparameters config = new KvbHyperparameters(3, 5, 2, topK, 4, 0.3, 0.1, 7L, 0.95, 0.1, 100);
     Random random = new Random(11 + topK);
     float[] keys = gaussians(random, config.valueRows() * config.keyDim(), 1);
     int valueCount = config.valueRows() * config.classes();
@@ -168,7 +168,7 @@ class KeyValueBottleneckKernelTest {
   /** ORT's CPU ScatterND(add) loses updates on several threads; the kernel must not let that show. */
   @Test
   void multiThreadedKernelLosesNoUpdatesOnSharedRows() {
-    KvbConfig config = new KvbConfig(8, 5, 2, 2, 4, 0.3, 0.1, 7L, 0.95, 0.1, 100);
+    KvbHyperparameters config = new KvbHyperparameters(8, 5, 2, 2, 4, 0.3, 0.1, 7L, 0.95, 0.1, 100);
     Random random = new Random(23);
     KeyValueBottleneck state = KeyValueBottleneck.withKeys(config, DIM, gaussians(random, 80, 1));
     KeyValueBottleneck reference = state.copy();

@@ -16,7 +16,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class KeyValueBottleneckTest {
-  private static final KvbConfig CONFIG = new KvbConfig(2, 3, 2, 1, 3, 0.3, 0.1, 9L, 0.95, 0.1, 10);
+  private static final KvbHyperparameters CONFIG = new KvbHyperparameters(2, 3, 2, 1, 3, 0.3, 0.1, 9L, 0.95, 0.1, 10);
   private static final int DIM = 4;
 
   private static KeyValueBottleneck state() {
@@ -88,15 +88,15 @@ class KeyValueBottleneckTest {
 
   @Test
   void presetsHaveThePaperShape() {
-    KvbConfig paper = KvbConfig.paper();
+    KvbHyperparameters paper = KvbHyperparameters.paper();
     assertEquals(256, paper.codebooks());
     assertEquals(4096, paper.keysPerCodebook());
     assertEquals(14, paper.keyDim());
     assertEquals(1, paper.topK());
     assertEquals(0.3, paper.learningRate());
     assertEquals(0.1, paper.labelSmoothing());
-    assertEquals(0.95, KvbConfig.defaults().emaDecay());
-    assertEquals(0.1, KvbConfig.larger().deadKeyFactor());
+    assertEquals(0.95, KvbHyperparameters.defaults().emaDecay());
+    assertEquals(0.1, KvbHyperparameters.larger().deadKeyFactor());
   }
 
   private static KeyValueBottleneck roundTrip(KeyValueBottleneck state) throws Exception {

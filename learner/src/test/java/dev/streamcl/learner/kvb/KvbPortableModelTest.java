@@ -64,8 +64,8 @@ class KvbPortableModelTest {
   @ValueSource(ints = {1, 3})
   void portableModelWithDeltaAppliedValuesPredictsTheLearnersLabels(int topK) throws Exception {
     Data data = Data.load();
-    KvbConfig config = new KvbConfig(16, 64, 8, topK, CLASSES, 0.3, 0.1, 42L, KvbConfig.DEFAULT_EMA_DECAY,
-        KvbConfig.DEFAULT_DEAD_KEY_FACTOR, KEY_INIT);
+    KvbHyperparameters config = new KvbHyperparameters(16, 64, 8, topK, CLASSES, 0.3, 0.1, 42L, KvbHyperparameters.DEFAULT_EMA_DECAY,
+        KvbHyperparameters.DEFAULT_DEAD_KEY_FACTOR, KEY_INIT);
     EmaKMeans kMeans = new EmaKMeans(config, DIM);
     for (int from = 0; from < KEY_INIT; from += 256) {
       int n = Math.min(256, KEY_INIT - from);
@@ -168,7 +168,7 @@ class KvbPortableModelTest {
    */
   @Test
   void labelBreaksTiesInProbabilitiesLikeTheLearner() throws Exception {
-    KvbConfig config = new KvbConfig(3, 5, 2, 1, 4, 0.3, 0.1, 7L, 0.95, 0.1, 100);
+    KvbHyperparameters config = new KvbHyperparameters(3, 5, 2, 1, 4, 0.3, 0.1, 7L, 0.95, 0.1, 100);
     Random random = new Random(13);
     float[] keys = new float[config.valueRows() * config.keyDim()];
     for (int i = 0; i < keys.length; i++) {
@@ -208,7 +208,7 @@ class KvbPortableModelTest {
    */
   @Test
   void defaultConfigSnapshotStaysInKafkaSizedRecords() {
-    KvbConfig config = KvbConfig.defaults();
+    KvbHyperparameters config = KvbHyperparameters.defaults();
     Random random = new Random(1);
     float[] keys = new float[config.valueRows() * config.keyDim()];
     for (int i = 0; i < keys.length; i++) {

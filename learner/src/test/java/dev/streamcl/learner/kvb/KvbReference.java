@@ -10,7 +10,7 @@ import java.util.stream.IntStream;
  * softmax, and the SGD step on label-smoothed cross-entropy derived per value row.
  */
 final class KvbReference {
-  private final KvbConfig config;
+  private final KvbHyperparameters config;
   private final int featureDim;
   private final float[] projection;
   private final float[] keys;

@@ -6,14 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.learner.Predictions;
-import dev.streamcl.learner.replay.ReplayConfig.Mode;
+import dev.streamcl.learner.replay.ReplayHyperparameters.Mode;
 import dev.streamcl.onnx.ComputeDevice;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ExperienceReplayTest {
   private static final int DIM = 4;
-  private static final ReplayConfig CONFIG = new ReplayConfig(Mode.ER, ReplayBuffer.Policy.RESERVOIR, 20, 8, 0.2f, 2, 5);
+  private static final ReplayHyperparameters CONFIG = new ReplayHyperparameters(Mode.ER, ReplayBuffer.Policy.RESERVOIR, 20, 8, 0.2f, 2, 5);
 
   @Test
   void testsBeforeTraining() {
@@ -28,7 +28,7 @@ class ExperienceReplayTest {
   @Test
   void sameSeedAndStreamGiveTheSameStateInEveryMode() {
     for (Mode mode : Mode.values()) {
-      ReplayConfig config = CONFIG.withMode(mode);
+      ReplayHyperparameters config = CONFIG.withMode(mode);
       try (ExperienceReplay a = new ExperienceReplay(DIM, config, ComputeDevice.cpu());
           ExperienceReplay b = new ExperienceReplay(DIM, config, ComputeDevice.cpu())) {
         feed(a, 7);

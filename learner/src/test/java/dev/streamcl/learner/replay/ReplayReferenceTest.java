@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.streamcl.learner.Predictions;
-import dev.streamcl.learner.replay.ReplayConfig.Mode;
+import dev.streamcl.learner.replay.ReplayHyperparameters.Mode;
 import dev.streamcl.onnx.ComputeDevice;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class ReplayReferenceTest {
   static final long SEED = 42;
   static final int MINIBATCH = 32;
-  static final ReplayConfig ER = new ReplayConfig(Mode.ER, ReplayBuffer.Policy.RESERVOIR, 500, 32,
+  static final ReplayHyperparameters ER = new ReplayHyperparameters(Mode.ER, ReplayBuffer.Policy.RESERVOIR, 500, 32,
       Float.parseFloat(System.getProperty("replay.lr", "0.1")), Integer.getInteger("replay.steps", 1), SEED);
 
   private static SplitFashionMnistData data;
@@ -45,7 +45,7 @@ class ReplayReferenceTest {
     assertTrue(fineTuning <= 0.25, "no-replay accuracy " + fineTuning);
   }
 
-  private static double onnxAccuracy(ReplayConfig config) {
+  private static double onnxAccuracy(ReplayHyperparameters config) {
     try (ExperienceReplay learner = new ExperienceReplay(SplitFashionMnistData.PIXELS, config, ComputeDevice.cpu())) {
       int[] labels = new int[MINIBATCH];
       for (int from = 0; from < data.trainOrder.length; from += MINIBATCH) {
@@ -64,7 +64,7 @@ class ReplayReferenceTest {
   }
 
   /** The whole ER loop in plain Java: its own SGD step, the same buffer class and call order. */
-  private static double javaReferenceAccuracy(ReplayConfig config) {
+  private static double javaReferenceAccuracy(ReplayHyperparameters config) {
     SoftmaxHead head = new SoftmaxHead(SplitFashionMnistData.PIXELS);
     ReplayBuffer buffer = new ReplayBuffer(config.policy(), SplitFashionMnistData.PIXELS, config.capacity(), config.seed());
     int[] labels = new int[MINIBATCH];

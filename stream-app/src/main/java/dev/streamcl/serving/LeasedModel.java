@@ -4,16 +4,16 @@ import dev.streamcl.learner.ServableModel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A servable model with a count of in-flight calls. A model swapped out is retired: it closes its
+ * A servable model leased to request calls: it counts the calls in flight. A model swapped out is retired: it closes its
  * native resources only when the last in-flight call has released it.
  */
-final class ServedModel {
+final class LeasedModel {
   private final ServableModel model;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean retired;
   private boolean closed;
 
-  ServedModel(ServableModel model) {
+  LeasedModel(ServableModel model) {
     this.model = model;
   }
 

@@ -3,7 +3,7 @@ package dev.streamcl.learner.kvb;
 import java.io.Serializable;
 
 /**
- * Settings of a discrete key-value bottleneck (Träuble et al., ICML 2023, "Discrete Key-Value
+ * Hyperparameters of a discrete key-value bottleneck (Träuble et al., ICML 2023, "Discrete Key-Value
  * Bottleneck"): {@code codebooks} (C) random projections of the features to {@code keyDim} (dk)
  * dimensions, each with {@code keysPerCodebook} (K) frozen keys; per input the {@code topK} nearest
  * keys of every codebook fetch value vectors of dimension {@code classes}; values learn by SGD with
@@ -15,14 +15,14 @@ import java.io.Serializable;
  * C·K·(dk + classes) floats (keys + values), and every training micro-batch moves the C·K·classes
  * values into and out of ONNX Runtime.
  */
-public record KvbConfig(int codebooks, int keysPerCodebook, int keyDim, int topK, int classes,
+public record KvbHyperparameters(int codebooks, int keysPerCodebook, int keyDim, int topK, int classes,
     double learningRate, double labelSmoothing, long seed, double emaDecay, double deadKeyFactor,
     int keyInitSamples) implements Serializable {
   public static final double DEFAULT_EMA_DECAY = 0.95;
   public static final double DEFAULT_DEAD_KEY_FACTOR = 0.1;
   private static final int FASHION_MNIST_CLASSES = 10;
 
-  public KvbConfig {
+  public KvbHyperparameters {
     requirePositive("codebooks", codebooks);
     requirePositive("keysPerCodebook", keysPerCodebook);
     requirePositive("keyDim", keyDim);
@@ -55,8 +55,8 @@ public record KvbConfig(int codebooks, int keysPerCodebook, int keyDim, int topK
    * 10 classes. About 59 MB of keys and 42 MB of values: meant for a GPU. Key init from 100,000
    * samples (our choice) costs about 1.8 T multiply-adds in {@link EmaKMeans}' plain Java.
    */
-  public static KvbConfig paper() {
-    return new KvbConfig(256, 4096, 14, 1, FASHION_MNIST_CLASSES, 0.3, 0.1, 42L, DEFAULT_EMA_DECAY,
+  public static KvbHyperparameters paper() {
+    return new KvbHyperparameters(256, 4096, 14, 1, FASHION_MNIST_CLASSES, 0.3, 0.1, 42L, DEFAULT_EMA_DECAY,
         DEFAULT_DEAD_KEY_FACTOR, 100_000);
   }
 
@@ -70,8 +70,8 @@ public record KvbConfig(int codebooks, int keysPerCodebook, int keyDim, int topK
    * development machine with raw Fashion-MNIST pixels (d = 784): key init 6 s, one test-then-train
    * pass over the 60,000 training samples in micro-batches of 256 about 7 s (one intra-op thread).
    */
-  public static KvbConfig defaults() {
-    return new KvbConfig(64, 512, 14, 1, FASHION_MNIST_CLASSES, 0.3, 0.1, 42L, DEFAULT_EMA_DECAY,
+  public static KvbHyperparameters defaults() {
+    return new KvbHyperparameters(64, 512, 14, 1, FASHION_MNIST_CLASSES, 0.3, 0.1, 42L, DEFAULT_EMA_DECAY,
         DEFAULT_DEAD_KEY_FACTOR, 10_000);
   }
 
@@ -79,23 +79,23 @@ public record KvbConfig(int codebooks, int keysPerCodebook, int keyDim, int topK
    * Between the two: 128 codebooks × 2048 keys (8× the distance cost of {@link #defaults()}); on the
    * same machine key init from 30,000 samples takes about 90 s (plain Java) and the training pass 24 s.
    */
-  public static KvbConfig larger() {
-    return new KvbConfig(128, 2048, 14, 1, FASHION_MNIST_CLASSES, 0.3, 0.1, 42L, DEFAULT_EMA_DECAY,
+  public static KvbHyperparameters larger() {
+    return new KvbHyperparameters(128, 2048, 14, 1, FASHION_MNIST_CLASSES, 0.3, 0.1, 42L, DEFAULT_EMA_DECAY,
         DEFAULT_DEAD_KEY_FACTOR, 30_000);
   }
 
-  public KvbConfig withClasses(int newClasses) {
-    return new KvbConfig(codebooks, keysPerCodebook, keyDim, topK, newClasses, learningRate, labelSmoothing, seed,
+  public KvbHyperparameters withClasses(int newClasses) {
+    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, topK, newClasses, learningRate, labelSmoothing, seed,
         emaDecay, deadKeyFactor, keyInitSamples);
   }
 
-  public KvbConfig withSeed(long newSeed) {
-    return new KvbConfig(codebooks, keysPerCodebook, keyDim, topK, classes, learningRate, labelSmoothing, newSeed,
+  public KvbHyperparameters withSeed(long newSeed) {
+    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, topK, classes, learningRate, labelSmoothing, newSeed,
         emaDecay, deadKeyFactor, keyInitSamples);
   }
 
-  public KvbConfig withTopK(int newTopK) {
-    return new KvbConfig(codebooks, keysPerCodebook, keyDim, newTopK, classes, learningRate, labelSmoothing, seed,
+  public KvbHyperparameters withTopK(int newTopK) {
+    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, newTopK, classes, learningRate, labelSmoothing, seed,
         emaDecay, deadKeyFactor, keyInitSamples);
   }
 
