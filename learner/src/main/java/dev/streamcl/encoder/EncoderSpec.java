@@ -85,7 +85,9 @@ public final class EncoderSpec implements Serializable {
   /** The config string this spec parses from. */
   @Override
   public String toString() {
-    return pixelShape != null ? "pixels:" + PixelsEncoder.name(pixelShape).substring("pixels-".length()) : "file:" + file;
+    return pixelShape != null
+        ? "pixels:" + PixelsEncoder.name(pixelShape).substring("pixels-".length())
+        : "file:" + file;
   }
 
   @Override
@@ -94,7 +96,8 @@ public final class EncoderSpec implements Serializable {
       return false;
     }
     EncoderSpec other = (EncoderSpec) o;
-    return Arrays.equals(pixelShape, other.pixelShape) && Objects.equals(file, other.file) && device.equals(other.device);
+    return Arrays.equals(pixelShape, other.pixelShape) && Objects.equals(file, other.file)
+        && device.equals(other.device);
   }
 
   @Override

@@ -5,20 +5,20 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.nio.file.Path;
 import java.util.Properties;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.configuration.CheckpointingOptions;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.StateBackendOptions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -138,8 +138,8 @@ public final class KafkaLearnerJob {
       System.exit(2);
       return;
     }
-    ClientConfigs clients = new ClientConfigs(arguments.bootstrap, ClientConfigs.loadProperties(arguments.clientProperties),
-        true);
+    ClientConfigs clients =
+        new ClientConfigs(arguments.bootstrap, ClientConfigs.loadProperties(arguments.clientProperties), true);
     Topics topics = new Topics(arguments.topicPrefix);
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
     if (arguments.parallelismGiven()) {

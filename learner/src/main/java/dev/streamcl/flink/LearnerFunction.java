@@ -29,7 +29,8 @@ import org.apache.flink.util.Collector;
  * done); the learner's state lives in keyed state under its versioned schema; its kernels are cached
  * per kernel key and closed on eviction and in {@link #close()}.
  */
-public final class LearnerFunction<S, K extends AutoCloseable> extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
+public final class LearnerFunction<S, K extends AutoCloseable>
+    extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
   private static final long serialVersionUID = 1L;
   /** Kernels kept open per subtask; streams beyond it rebuild theirs from state when they come back. */
   static final int KERNEL_CACHE_CAPACITY = 32;
@@ -203,7 +204,9 @@ public final class LearnerFunction<S, K extends AutoCloseable> extends KeyedProc
 
     /** A minibatch, or for per-sample learners up to the next publish; never across a task boundary. */
     private int pieceEnd(FeatureBatch pending, int from) {
-      int end = publish.atTaskEnd() ? WaitingSamples.nextTaskStart(pending, from, published.highestTask) : pending.size();
+      int end = publish.atTaskEnd()
+          ? WaitingSamples.nextTaskStart(pending, from, published.highestTask)
+          : pending.size();
       return learner.minibatch() > 0 ? Math.min(end, from + learner.minibatch())
           : Math.min(end, WaitingSamples.afterLabelled(pending, from,
               publish.everyLabelled() - published.labelledSincePublish));

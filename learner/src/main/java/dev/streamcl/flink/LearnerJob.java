@@ -1,6 +1,5 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EncoderIdentity;
@@ -9,19 +8,20 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.ingest.SampleInputs;
 import dev.streamcl.learner.ContinualLearner;
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Learners;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -122,7 +122,6 @@ public final class LearnerJob {
         .union(features.getSideOutput(OutputTags.DEAD_LETTERS))
         .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");
   }
-
 
   /** The samples a learner sees: the stream plus its own warm-up topic, never another learner's. */
   private static DataStream<FeatureBatch> samplesFor(ContinualLearner<?, ?> learner, DataStream<FeatureBatch> features,

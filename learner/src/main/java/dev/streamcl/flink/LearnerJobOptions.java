@@ -39,7 +39,6 @@ public final class LearnerJobOptions {
   public static final int DEFAULT_LABEL_LIMIT = 10;
   public static final int DEFAULT_PARALLELISM = 2;
 
-
   private LearnerJobOptions() {}
 
   /** Options of the job itself (not of one learner family). */
@@ -54,7 +53,8 @@ public final class LearnerJobOptions {
         LearnerOption.of(PUBLISH_EVERY, 1000, "Publish a model version every N labelled samples, and at end of input."),
         LearnerOption.flag(NO_TASK_BOUNDARIES, "Do not publish a version (nor close SGD minibatches) when a higher "
             + "task id arrives; for task-free streams whose samples still carry their source task (blurry-fmnist)."),
-        LearnerOption.of(LABEL_LIMIT, DEFAULT_LABEL_LIMIT, "Number of classes: labels must lie in [0, N), others are dead-lettered."),
+        LearnerOption.of(LABEL_LIMIT, DEFAULT_LABEL_LIMIT,
+            "Number of classes: labels must lie in [0, N), others are dead-lettered."),
         LearnerOption.of(MAX_PAYLOAD_BYTES, 1 << 20, "Larger sample records are dead-lettered."),
         LearnerOption.of(PARALLELISM, DEFAULT_PARALLELISM, "Flink parallelism."),
         LearnerOption.of(CHECKPOINT_INTERVAL_MS, 2000, "Checkpoint interval; exactly-once outputs become readable at "

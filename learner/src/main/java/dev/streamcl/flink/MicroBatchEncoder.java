@@ -1,10 +1,10 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.DeadLetterReason;
 import dev.streamcl.ingest.DeadLetters;
+import dev.streamcl.learner.FeatureBatch;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -128,7 +128,8 @@ public final class MicroBatchEncoder extends AbstractStreamOperator<FeatureBatch
         deadLetterNonFinite(sample);
       }
     }
-    rowsBySource.forEach((source, rows) -> output.collect(new StreamRecord<>(batchOf(source.get(0), rows, features, dim))));
+    rowsBySource.forEach((source, rows) ->
+        output.collect(new StreamRecord<>(batchOf(source.get(0), rows, features, dim))));
   }
 
   private FeatureBatch batchOf(String streamId, List<Integer> rows, float[] features, int dim) {

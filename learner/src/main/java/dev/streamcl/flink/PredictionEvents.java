@@ -1,8 +1,8 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Predictions;
 import java.time.Instant;
 import org.apache.flink.util.Collector;

@@ -1,8 +1,8 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.SourceOffset;
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Publication;
 import java.time.Instant;
 import java.util.ArrayList;

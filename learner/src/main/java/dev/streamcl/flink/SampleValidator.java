@@ -49,7 +49,8 @@ public final class SampleValidator extends ProcessFunction<RawRecord, ValidSampl
   private ValidSample validate(RawRecord record) throws InvalidSampleException {
     if (record.value != null && record.value.length > maxPayloadBytes) {
       throw new InvalidSampleException(DeadLetterReason.OVERSIZED, "Record of " + record.value.length
-          + " bytes exceeds the " + maxPayloadBytes + "-byte sample limit; send smaller inputs or raise --max-payload-bytes");
+          + " bytes exceeds the " + maxPayloadBytes
+          + "-byte sample limit; send smaller inputs or raise --max-payload-bytes");
     }
     Sample sample = decode(record);
     ValidSample valid = new ValidSample();

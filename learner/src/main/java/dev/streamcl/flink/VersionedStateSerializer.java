@@ -156,7 +156,8 @@ public final class VersionedStateSerializer<T> extends TypeSerializer<T> {
       in.readFully(schema);
       writerSchema = new String(schema, java.nio.charset.StandardCharsets.UTF_8);
       try {
-        mapping = (StateSchema<T>) Class.forName(mappingClass, true, classLoader).getDeclaredConstructor().newInstance();
+        mapping = (StateSchema<T>) Class.forName(mappingClass, true, classLoader).getDeclaredConstructor()
+            .newInstance();
       } catch (ReflectiveOperationException e) {
         throw new IOException("The checkpoint's learner state was written by " + mappingClass + ", which this build "
             + "lacks; restore with the build that wrote it, or start fresh", e);

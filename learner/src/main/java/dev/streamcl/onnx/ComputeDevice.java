@@ -101,7 +101,8 @@ public final class ComputeDevice implements Serializable {
 
   private String cudaProblem(OrtSession.SessionOptions options) {
     if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-      return "this ONNX Runtime build has no CUDA execution provider (the CPU-only onnxruntime artifact is on the classpath)";
+      return "this ONNX Runtime build has no CUDA execution provider"
+          + " (the CPU-only onnxruntime artifact is on the classpath)";
     }
     try {
       options.addCUDA(cudaDeviceId);

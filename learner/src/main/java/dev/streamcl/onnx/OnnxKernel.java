@@ -46,7 +46,8 @@ public final class OnnxKernel implements AutoCloseable {
     } catch (OrtException e) {
       // Some CUDA problems (no visible GPU, a bad device index) only show when the session is created.
       if (!device.isCuda()) {
-        throw new IllegalStateException("ONNX Runtime could not load the model on " + device + ": " + e.getMessage(), e);
+        throw new IllegalStateException(
+            "ONNX Runtime could not load the model on " + device + ": " + e.getMessage(), e);
       }
       try {
         opened = open(model, device.fallBackAfter(e.getMessage()), intraOpThreads);
@@ -191,7 +192,8 @@ public final class OnnxKernel implements AutoCloseable {
 
   private static <B extends Buffer> B allocate(Class<B> type, int capacity) {
     if (type == FloatBuffer.class) {
-      return type.cast(ByteBuffer.allocateDirect(capacity * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer());
+      return type.cast(
+          ByteBuffer.allocateDirect(capacity * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer());
     }
     return type.cast(ByteBuffer.allocateDirect(capacity * Long.BYTES).order(ByteOrder.nativeOrder()).asLongBuffer());
   }

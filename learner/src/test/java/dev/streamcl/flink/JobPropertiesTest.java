@@ -1,15 +1,14 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.replay.ReplayHeadLearner;
-import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.learner.kvb.KvbHyperparameters;
+import dev.streamcl.learner.replay.ReplayHeadLearner;
 import dev.streamcl.onnx.ComputeDevice;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

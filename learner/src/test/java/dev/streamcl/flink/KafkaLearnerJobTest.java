@@ -50,11 +50,11 @@ class KafkaLearnerJobTest {
 
   private static Topics topics;
   private static ClientConfigs clients;
-  private static final Map<String, Map<Integer, double[]>> expectedSums = new HashMap<>();
+  private static final Map<String, Map<Integer, double[]>> EXPECTED_SUMS = new HashMap<>();
   /** Task id of every valid sample, per stream, in order. */
-  private static final Map<String, List<Integer>> validTasks = new HashMap<>();
-  private static final Map<String, Integer> validPerStream = new HashMap<>();
-  private static final Map<DeadLetterReason, Integer> injected = new EnumMap<>(DeadLetterReason.class);
+  private static final Map<String, List<Integer>> VALID_TASKS = new HashMap<>();
+  private static final Map<String, Integer> VALID_PER_STREAM = new HashMap<>();
+  private static final Map<DeadLetterReason, Integer> INJECTED = new EnumMap<>(DeadLetterReason.class);
 
   @BeforeAll
   static void runJob() throws Exception {
@@ -82,8 +82,8 @@ class KafkaLearnerJobTest {
       assertFalse(letter.getError().isBlank());
       assertEquals(topics.samples().name(), letter.getSourceTopic());
     }
-    System.out.println("injected " + injected + ", dead-lettered " + counted);
-    assertEquals(injected, counted);
+    System.out.println("injected " + INJECTED + ", dead-lettered " + counted);
+    assertEquals(INJECTED, counted);
   }
 
   @Test
@@ -91,7 +91,7 @@ class KafkaLearnerJobTest {
     List<Prediction> predictions = readAll(topics.predictions().name(), EventCodec.predictions());
     for (String stream : STREAMS) {
       long count = predictions.stream().filter(p -> p.getStreamId().equals(stream)).count();
-      assertEquals(validPerStream.get(stream).longValue(), count, "predictions of " + stream);
+      assertEquals(VALID_PER_STREAM.get(stream).longValue(), count, "predictions of " + stream);
     }
     long distinct = predictions.stream().map(p -> p.getStreamId() + "/" + p.getSequence()).distinct().count();
     assertEquals(predictions.size(), distinct, "a sample was predicted twice");
@@ -109,15 +109,15 @@ class KafkaLearnerJobTest {
           last = update;
         }
       }
-      int valid = validPerStream.get(stream);
-      int expectedVersions = expectedVersions(validTasks.get(stream));
+      int valid = VALID_PER_STREAM.get(stream);
+      int expectedVersions = expectedVersions(VALID_TASKS.get(stream));
       List<Long> gapless = new ArrayList<>();
       for (long v = 1; v <= expectedVersions; v++) {
         gapless.add(v);
       }
       assertEquals(gapless, versions, "versions of " + stream);
       assertEquals(valid, last.getLabelledSeen());
-      assertMatchesReference(NearestClassMeanModel.fromUpdate(last), expectedSums.get(stream));
+      assertMatchesReference(NearestClassMeanModel.fromUpdate(last), EXPECTED_SUMS.get(stream));
     }
   }
 
@@ -164,13 +164,13 @@ class KafkaLearnerJobTest {
               byte[] pixels = TestSamples.pixels(label, random);
               value = codec.encode(TestSamples.image(stream, seq, label, pixels));
               addToReference(sums, label, TestSamples.normalisedFeature(pixels));
-              validPerStream.merge(stream, 1, Integer::sum);
-              validTasks.computeIfAbsent(stream, s -> new ArrayList<>()).add(label / 2);
+              VALID_PER_STREAM.merge(stream, 1, Integer::sum);
+              VALID_TASKS.computeIfAbsent(stream, s -> new ArrayList<>()).add(label / 2);
             }
           }
           producer.send(new ProducerRecord<>(topics.samples().name(), partition, stream, value));
         }
-        expectedSums.put(stream, sums);
+        EXPECTED_SUMS.put(stream, sums);
       }
       producer.flush();
     }
@@ -196,7 +196,7 @@ class KafkaLearnerJobTest {
   }
 
   private static byte[] bad(DeadLetterReason reason, byte[] value) {
-    injected.merge(reason, 1, Integer::sum);
+    INJECTED.merge(reason, 1, Integer::sum);
     return value;
   }
 
@@ -221,7 +221,8 @@ class KafkaLearnerJobTest {
     return bytes;
   }
 
-  private static <T extends org.apache.avro.specific.SpecificRecord> List<T> readAll(String topic, EventCodec<T> codec) {
+  private static <T extends org.apache.avro.specific.SpecificRecord> List<T> readAll(String topic,
+      EventCodec<T> codec) {
     List<T> events = new ArrayList<>();
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(clients.consumer(null))) {
       var partitions = consumer.partitionsFor(topic).stream()

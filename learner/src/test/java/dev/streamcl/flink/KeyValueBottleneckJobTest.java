@@ -1,6 +1,5 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +17,7 @@ import dev.streamcl.kafka.Topics;
 import dev.streamcl.learner.kvb.EmaKMeans;
 import dev.streamcl.learner.kvb.KeyValueBottleneck;
 import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.onnx.ComputeDevice;
@@ -73,7 +73,8 @@ class KeyValueBottleneckJobTest {
     // A snapshot budget far beyond the run: exactly one snapshot, then only deltas.
     LearnerJobConfig config = LearnerJobConfig.builder(encoder).microBatch(16, 50).publishEvery(PUBLISH_EVERY)
         .labelLimit(4).parallelism(2).checkpointIntervalMs(300).learners(KeyValueBottleneckModel.LEARNER)
-        .settings(KeyValueBottleneckLearner.FAMILY, new KeyValueBottleneckLearner.Settings(KVB, TRAIN_BATCH, 1000, null))
+        .settings(KeyValueBottleneckLearner.FAMILY,
+            new KeyValueBottleneckLearner.Settings(KVB, TRAIN_BATCH, 1000, null))
         .build();
     // No silent restarts: a failure shows its own cause instead of a run that recovered differently.
     Configuration flink = new Configuration();

@@ -1,7 +1,5 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
-import dev.streamcl.learner.FeatureBatch;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +7,8 @@ import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
+import dev.streamcl.learner.FeatureBatch;
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.onnx.ComputeDevice;
 import java.util.ArrayList;

@@ -83,7 +83,8 @@ class LearnerRestoreTest {
     assertEquals(all.subList(predictedBefore, all.size()), restored.predictions(), "predictions after the restore");
     List<String> updates = uninterrupted.updates();
     assertFalse(restored.updates().isEmpty(), "versions published after the restore");
-    assertEquals(updates.subList(publishedBefore, updates.size()), restored.updates(), "model updates after the restore");
+    assertEquals(updates.subList(publishedBefore, updates.size()), restored.updates(),
+        "model updates after the restore");
     System.out.printf("%s on %s: %d predictions and %d model-update records after the restore, identical%n",
         learner.name(), backend, restored.predictions().size(), restored.updates().size());
     uninterrupted.close();

@@ -1,7 +1,5 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.nmc.NearestClassMeanLearner;
-import dev.streamcl.learner.FeatureBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -17,6 +15,8 @@ import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.SourceOffset;
 import dev.streamcl.events.UpdateKind;
 import dev.streamcl.flink.GeneratedFeatures.Row;
+import dev.streamcl.learner.FeatureBatch;
+import dev.streamcl.learner.nmc.NearestClassMeanLearner;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Instant;
@@ -89,7 +89,8 @@ class NearestClassMeanFunctionTest {
       assertEquals(rows.size(), last.getSamplesSeen());
       assertEquals(GeneratedFeatures.labelledCount(rows), last.getLabelledSeen());
       assertEquals(GeneratedFeatures.labelledCount(rows),
-          Arrays.stream(NearestClassMeanModel.fromUpdate(last).counts()).sum(), "class counts hold labelled samples only");
+          Arrays.stream(NearestClassMeanModel.fromUpdate(last).counts()).sum(),
+          "class counts hold labelled samples only");
       assertSnapshots(reference.snapshots, learner.updates());
     }
   }
@@ -213,7 +214,8 @@ class NearestClassMeanFunctionTest {
   void twoStreamsLearnIndependently() throws Exception {
     int publishEvery = 3;
     // Same labels in both streams but different class centres, so any mixing changes the answers.
-    List<FeatureBatch> a = GeneratedFeatures.batches("a", DIM, GeneratedFeatures.stream(21, DIM, 26, 13, 4, 0.5f), 4, 2);
+    List<FeatureBatch> a =
+        GeneratedFeatures.batches("a", DIM, GeneratedFeatures.stream(21, DIM, 26, 13, 4, 0.5f), 4, 2);
     List<FeatureBatch> b = GeneratedFeatures.batches("b", DIM, GeneratedFeatures.stream(22, DIM, 19, 10, 5, 0.5f), 3);
     NmcReference referenceA = new NmcReference("a", DIM, publishEvery).feed(a).endOfInput();
     NmcReference referenceB = new NmcReference("b", DIM, publishEvery).feed(b).endOfInput();
@@ -343,7 +345,8 @@ class NearestClassMeanFunctionTest {
     assertEquals(ENCODER, actual.getEncoderIdentity(), where + "encoder identity");
     assertEquals(expected.samplesSeen(), actual.getSamplesSeen(), where + "samples seen");
     assertEquals(expected.labelledSeen(), actual.getLabelledSeen(), where + "labelled seen");
-    assertEquals(Instant.ofEpochMilli(expected.createdAt()), actual.getCreatedAt(), where + "newest learned event time");
+    assertEquals(Instant.ofEpochMilli(expected.createdAt()), actual.getCreatedAt(),
+        where + "newest learned event time");
     List<SourceOffset> offsets = new ArrayList<>();
     for (Map.Entry<Integer, Long> e : expected.offsets().entrySet()) {
       offsets.add(new SourceOffset(expected.topic(), e.getKey(), e.getValue()));
@@ -356,7 +359,8 @@ class NearestClassMeanFunctionTest {
     float[] sums = model.sums();
     for (int c = 0; c < expected.labels().length; c++) {
       for (int k = 0; k < DIM; k++) {
-        assertEquals(expected.sums()[c][k], sums[c * DIM + k], SUM_TOLERANCE, where + "sum of class " + c + " [" + k + "]");
+        assertEquals(expected.sums()[c][k], sums[c * DIM + k], SUM_TOLERANCE,
+            where + "sum of class " + c + " [" + k + "]");
       }
     }
   }
@@ -366,16 +370,21 @@ class NearestClassMeanFunctionTest {
         updates.stream().map(ModelUpdate::getModelVersion).collect(Collectors.toList()), "versions 1, 2, 3, ...");
   }
 
-  /** Guards against vacuous data: the reference must get some predictions right and some wrong, with several versions. */
+  /**
+   * Guards against vacuous data: the reference must get some predictions right and some wrong,
+   * with several versions.
+   */
   private static void assertReferenceIsInformative(NmcReference reference) {
     long right = reference.answers.stream()
-        .filter(a -> a.trueLabel() != null && !a.topLabels().isEmpty() && a.topLabels().get(0).equals(a.trueLabel())).count();
+        .filter(a -> a.trueLabel() != null && !a.topLabels().isEmpty() && a.topLabels().get(0).equals(a.trueLabel()))
+        .count();
     long wrong = reference.answers.stream()
-        .filter(a -> a.trueLabel() != null && !a.topLabels().isEmpty() && !a.topLabels().get(0).equals(a.trueLabel())).count();
+        .filter(a -> a.trueLabel() != null && !a.topLabels().isEmpty() && !a.topLabels().get(0).equals(a.trueLabel()))
+        .count();
     assertTrue(right > 0 && wrong > 0, "test data should give right and wrong predictions, got " + right + "/" + wrong);
     assertTrue(reference.snapshots.size() >= 3, "test data should publish several versions");
-    assertTrue(new HashSet<>(reference.answers.stream().map(NmcReference.Answer::modelVersion).collect(Collectors.toList()))
-        .size() >= 3, "predictions should span several versions");
+    assertTrue(new HashSet<>(reference.answers.stream().map(NmcReference.Answer::modelVersion)
+        .collect(Collectors.toList())).size() >= 3, "predictions should span several versions");
   }
 
   // ---------------------------------------------------------------- small helpers

@@ -1,9 +1,5 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.learner.replay.ReplayHeadLearner;
-import dev.streamcl.learner.replay.ReplayHeadState;
-import dev.streamcl.learner.replay.ReplayHeadStateSchema;
-import dev.streamcl.learner.FeatureBatch;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,8 +11,12 @@ import ai.onnxruntime.OrtSession;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
+import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.replay.ReplayBuffer;
+import dev.streamcl.learner.replay.ReplayHeadLearner;
+import dev.streamcl.learner.replay.ReplayHeadState;
+import dev.streamcl.learner.replay.ReplayHeadStateSchema;
 import dev.streamcl.learner.replay.ReplayMemory;
 import dev.streamcl.learner.replay.SoftmaxHead;
 import dev.streamcl.learner.replay.SoftmaxSgdKernel;
@@ -26,8 +26,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.state.VoidNamespace;
@@ -38,7 +36,10 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 
-/** The replay-head operator in Flink's keyed test harness: restore keeps the buffer, and the published head is portable. */
+/**
+ * The replay-head operator in Flink's keyed test harness: restore keeps the buffer, and the published
+ * head is portable.
+ */
 class ReplayHeadFunctionTest {
   private static final int DIM = 16;
   private static final String STREAM = "s";

@@ -106,7 +106,8 @@ class GraphBuilderTest {
     ComputeDevice gpu = ComputeDevice.parse("cuda:2", true);
     assertEquals(2, gpu.cudaDeviceId());
     assertTrue(gpu.isCuda() && gpu.cpuFallback());
-    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> ComputeDevice.parse("gpu", false));
+    IllegalArgumentException bad =
+        assertThrows(IllegalArgumentException.class, () -> ComputeDevice.parse("gpu", false));
     assertTrue(bad.getMessage().contains("cuda:N"), bad.getMessage());
   }
 

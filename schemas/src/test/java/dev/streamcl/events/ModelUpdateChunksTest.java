@@ -92,7 +92,8 @@ class ModelUpdateChunksTest {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     int records = 0;
-    int[][] cases = { // rows, width, portable bytes, budget
+    // rows, width, portable bytes, budget
+    int[][] cases = {
       {10, 784, 40_000, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES}, // NMC on pixels: one chunk
       {10, 384, 20_000, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES}, // a head on text features
       {50, 12, 20, 500}, // several tensor chunks; chunk 0's 10 rows of 48 bytes leave 20
@@ -126,7 +127,8 @@ class ModelUpdateChunksTest {
   }
 
   /** SHA-256 of the 24 records above as split by ModelUpdateChunks of commit 5565a51. */
-  private static final String RECORDS_SHA256_BEFORE = "80ac17c065abf142a05c5124351c4e12af7a000fb1528f680cbb9e144743306e";
+  private static final String RECORDS_SHA256_BEFORE =
+      "80ac17c065abf142a05c5124351c4e12af7a000fb1528f680cbb9e144743306e";
 
   @Test
   void assemblingChunksWithoutAPortableModelGivesNone() {

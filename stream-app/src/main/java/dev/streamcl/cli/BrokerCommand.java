@@ -11,16 +11,19 @@ import picocli.CommandLine.Option;
 @Command(name = "broker", mixinStandardHelpOptions = true,
     description = "Starts a local single-node KRaft Kafka broker from the project's own artifacts; Ctrl-C stops it.")
 final class BrokerCommand implements Callable<Integer> {
-  @Option(names = "--data-dir", defaultValue = ".data/kafka", description = "Broker data (kept between runs; default: ${DEFAULT-VALUE}).")
+  @Option(names = "--data-dir", defaultValue = ".data/kafka",
+      description = "Broker data (kept between runs; default: ${DEFAULT-VALUE}).")
   Path dataDir;
 
-  @Option(names = "--port", defaultValue = "9092", description = "Client port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--port", defaultValue = "9092",
+      description = "Client port on 127.0.0.1 (default: ${DEFAULT-VALUE}).")
   int port;
 
   @Option(names = "--controller-port", description = "KRaft controller port (default: port + 1).")
   Integer controllerPort;
 
-  @Option(names = "--partitions", defaultValue = "4", description = "Partitions of auto-created topics (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--partitions", defaultValue = "4",
+      description = "Partitions of auto-created topics (default: ${DEFAULT-VALUE}).")
   int partitions;
 
   @Override

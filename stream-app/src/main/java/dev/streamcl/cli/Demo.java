@@ -1,26 +1,26 @@
 package dev.streamcl.cli;
 
-import dev.streamcl.events.EventCodec;
 import dev.streamcl.evaluation.Evaluator;
 import dev.streamcl.evaluation.RecordedRun;
 import dev.streamcl.events.EvalResult;
-import dev.streamcl.report.ReportBuilder;
-import dev.streamcl.report.ReportData;
-import dev.streamcl.report.ReportWriter;
-import dev.streamcl.report.Throughputs;
+import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.events.Sample;
 import dev.streamcl.flink.KafkaLearnerJob;
-import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJob;
-import dev.streamcl.learner.replay.ReplayHeadLearner;
+import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.learner.replay.ReplayHeadLearner;
 import dev.streamcl.ops.EmbeddedKafkaBroker;
 import dev.streamcl.ops.KafkaTopics;
+import dev.streamcl.report.ReportBuilder;
+import dev.streamcl.report.ReportData;
+import dev.streamcl.report.ReportWriter;
+import dev.streamcl.report.Throughputs;
 import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.ScenarioPublisher;
 import dev.streamcl.scenario.SplitFashionMnist;
@@ -32,11 +32,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.LongStream;
-import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import java.util.stream.LongStream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -105,7 +105,8 @@ public final class Demo {
       return run(settings, scenario, settings.bootstrap(), out);
     }
     Path dataDir = Files.createTempDirectory("streamcl-demo-kafka");
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(dataDir).partitions(settings.partitions()).start()) {
+    try (EmbeddedKafkaBroker broker =
+        EmbeddedKafkaBroker.builder().dataDir(dataDir).partitions(settings.partitions()).start()) {
       out.println("Started an embedded Kafka broker at " + broker.bootstrap());
       return run(settings, scenario, broker.bootstrap(), out);
     }

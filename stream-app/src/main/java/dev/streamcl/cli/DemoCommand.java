@@ -1,19 +1,18 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
-import dev.streamcl.kafka.Topics;
 import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.SplitFashionMnist;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import dev.streamcl.flink.LearnerJobConfig;
-import dev.streamcl.flink.LearnerJobOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, modelTransformer = LearnerJobOptions.Transformer.class,
     description = "Publishes Split-Fashion-MNIST, learns it with the Flink job, serves the models and measures "
@@ -27,7 +26,8 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--client-properties", description = "Kafka client properties file for --bootstrap.")
   Path clientProperties;
 
-  @Option(names = "--topic-prefix", defaultValue = "streamcl", description = "Topic prefix (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--topic-prefix", defaultValue = "streamcl",
+      description = "Topic prefix (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
 
   @Mixin ScenarioOptions scenario;
@@ -37,7 +37,8 @@ final class DemoCommand implements Callable<Integer> {
   boolean joint;
 
   @Option(names = "--evaluate-every", defaultValue = "5",
-      description = "Evaluate every K-th model version (and every task boundary and the newest) (default: ${DEFAULT-VALUE}).")
+      description = "Evaluate every K-th model version (and every task boundary and the newest)"
+          + " (default: ${DEFAULT-VALUE}).")
   int evaluateEvery;
 
   @Option(names = "--report", defaultValue = "streamcl-report",
@@ -74,8 +75,9 @@ final class DemoCommand implements Callable<Integer> {
         + scenario.seed);
     out.printf("  learner job   %,d samples in %.1f s = %,.0f samples/s (parallelism %d)%n", r.learnedSamples(),
         r.jobSeconds(), r.samplesPerSecond(), learner.parallelism());
-    r.learners().forEach((name, l) -> out.printf("  %-12s  %d versions published; %,d test requests answered, %,d by the"
-        + " newest version %d%n", name, l.modelVersions(), l.answered(), l.answeredByFinalVersion(), l.finalVersion()));
+    r.learners().forEach((name, l) -> out.printf(
+        "  %-12s  %d versions published; %,d test requests answered, %,d by the newest version %d%n",
+        name, l.modelVersions(), l.answered(), l.answeredByFinalVersion(), l.finalVersion()));
     out.println();
     StringBuilder header = new StringBuilder("  task id  classes  test samples"); // task ids as in the events, from 0
     r.learners().keySet().forEach(name -> header.append(String.format("  %12s", name + " acc.")));

@@ -7,13 +7,16 @@ import picocli.CommandLine.Option;
 /** The frozen encoder and the ONNX Runtime device; the learner job and serving must agree on them. */
 public final class EncoderOptions {
   @Option(names = "--encoder", defaultValue = "pixels:28x28",
-      description = "Frozen encoder: pixels:HxW[xC] (flatten, scale to [0,1]) or file:/path/model.onnx (default: ${DEFAULT-VALUE}).")
+      description = "Frozen encoder: pixels:HxW[xC] (flatten, scale to [0,1]) or file:/path/model.onnx"
+          + " (default: ${DEFAULT-VALUE}).")
   String encoder;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "ONNX Runtime device: cpu or cuda:N (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--device", defaultValue = "cpu",
+      description = "ONNX Runtime device: cpu or cuda:N (default: ${DEFAULT-VALUE}).")
   String device;
 
-  @Option(names = "--cpu-fallback", description = "Run on the CPU when the CUDA provider cannot load, instead of failing.")
+  @Option(names = "--cpu-fallback",
+      description = "Run on the CPU when the CUDA provider cannot load, instead of failing.")
   boolean cpuFallback;
 
   public ComputeDevice computeDevice() {

@@ -4,6 +4,7 @@ import dev.streamcl.events.LearnerThroughput;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.report.Throughputs;
 import java.time.Instant;
@@ -11,11 +12,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
 import picocli.CommandLine.Command;
-import dev.streamcl.flink.LearnerJobOptions;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "learn", mixinStandardHelpOptions = true, modelTransformer = LearnerJobOptions.Transformer.class,
     description = "Runs the learner job (Kafka → encoder → learners → model updates) on a local Flink MiniCluster.")
@@ -23,7 +23,8 @@ final class LearnCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
   @Spec CommandSpec spec;
 
-  @Option(names = "--bounded", description = "Stop at the samples topic's end as of start (replays); default: run until stopped.")
+  @Option(names = "--bounded",
+      description = "Stop at the samples topic's end as of start (replays); default: run until stopped.")
   boolean bounded;
 
   @Override

@@ -1,7 +1,7 @@
 package dev.streamcl.cli;
 
-import dev.streamcl.scenario.ScenarioPublisher;
 import dev.streamcl.scenario.Scenario;
+import dev.streamcl.scenario.ScenarioPublisher;
 import dev.streamcl.scenario.Scenarios;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "publish", mixinStandardHelpOptions = true,
-    description = "Writes a scenario's training stream to the samples topic and its test split to streamcl.test.<scenario>; "
-        + "re-running with the same seed never duplicates data.")
+    description = "Writes a scenario's training stream to the samples topic and its test split to"
+        + " streamcl.test.<scenario>; re-running with the same seed never duplicates data.")
 final class PublishCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
@@ -22,7 +22,8 @@ final class PublishCommand implements Callable<Integer> {
   @Mixin ScenarioOptions scenarioOptions;
 
   @Option(names = "--key-init-samples", defaultValue = "0",
-      description = "Also write N unlabelled training images of all classes to <prefix>.key-init, for KVB keys (default: none).")
+      description = "Also write N unlabelled training images of all classes to <prefix>.key-init, for KVB keys"
+          + " (default: none).")
   int keyInitSamples;
 
   @Option(names = "--no-progress", description = "Do not draw a progress bar.")
@@ -40,7 +41,8 @@ final class PublishCommand implements Callable<Integer> {
     print(report.training());
     print(report.test());
     if (keyInitSamples > 0) {
-      print(publisher.publishUnlabelled(chosen, scenarioOptions.streamId, kafka.topics().keyInit().name(), keyInitSamples));
+      print(publisher.publishUnlabelled(chosen, scenarioOptions.streamId, kafka.topics().keyInit().name(),
+          keyInitSamples));
     }
     return 0;
   }

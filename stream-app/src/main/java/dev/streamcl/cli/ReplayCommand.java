@@ -39,7 +39,8 @@ final class ReplayCommand implements Callable<Integer> {
   @Option(names = "--into", description = "Topic prefix of the replay's outputs (default: <topic-prefix>.replay).")
   String into;
 
-  @Option(names = "--device", defaultValue = "cpu", description = "ONNX Runtime device of the replay (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--device", defaultValue = "cpu",
+      description = "ONNX Runtime device of the replay (default: ${DEFAULT-VALUE}).")
   String device;
 
   @Option(names = "--parallelism", defaultValue = "" + LearnerJobOptions.DEFAULT_PARALLELISM,

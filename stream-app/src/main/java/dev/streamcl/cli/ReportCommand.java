@@ -23,7 +23,8 @@ final class ReportCommand implements Callable<Integer> {
   @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
   String streamId;
 
-  @Option(names = "--out", defaultValue = "streamcl-report", description = "Directory to write (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--out", defaultValue = "streamcl-report",
+      description = "Directory to write (default: ${DEFAULT-VALUE}).")
   Path out;
 
   @Option(names = "--window", defaultValue = "1000",

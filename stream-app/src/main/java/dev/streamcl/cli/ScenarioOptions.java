@@ -18,10 +18,12 @@ public final class ScenarioOptions {
   @Option(names = "--stream-id", defaultValue = "split-fmnist", description = "Stream id (default: ${DEFAULT-VALUE}).")
   String streamId;
 
-  @Option(names = "--samples-per-task", defaultValue = "0", description = "At most N samples per task in each split; 0 = all.")
+  @Option(names = "--samples-per-task", defaultValue = "0",
+      description = "At most N samples per task in each split; 0 = all.")
   int samplesPerTask;
 
-  @Option(names = "--partitions", defaultValue = "2", description = "Partitions of topics created here (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--partitions", defaultValue = "2",
+      description = "Partitions of topics created here (default: ${DEFAULT-VALUE}).")
   int partitions;
 
   @Option(names = "--window", defaultValue = "-1", description = "blurry-fmnist only: samples over which consecutive "

@@ -79,8 +79,8 @@ public final class ScenarioPublisher {
 
   /**
    * Writes {@code count} unlabelled training images drawn uniformly (by the scenario's seed) from the
-   * whole training set to {@code topic}, a learner's warm-up topic: e.g. keys for a KVB learner that see every class, without
-   * using any label. Resumes and refuses a different seed like {@link #publish}.
+   * whole training set to {@code topic}, a learner's warm-up topic: e.g. keys for a KVB learner that see
+   * every class, without using any label. Resumes and refuses a different seed like {@link #publish}.
    */
   public Counts publishUnlabelled(Scenario scenario, String streamId, String topic, int count) {
     int[] positions = keyInitPositions(scenario, count);

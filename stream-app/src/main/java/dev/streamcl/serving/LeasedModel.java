@@ -4,8 +4,8 @@ import dev.streamcl.learner.ServableModel;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A servable model leased to request calls: it counts the calls in flight. A model swapped out is retired: it closes its
- * native resources only when the last in-flight call has released it.
+ * A servable model leased to request calls: it counts the calls in flight. A model swapped out is retired:
+ * it closes its native resources only when the last in-flight call has released it.
  */
 final class LeasedModel {
   private final ServableModel model;

@@ -154,7 +154,6 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
   }
 
-
   private Prediction answer(Sample request, int trueLabel, ServableModel model, float[] features) {
     Predictions p = model.predict(features, 1);
     return base(request, trueLabel).setLearner(model.learner()).setModelVersion(model.version())

@@ -94,7 +94,8 @@ class LearnerOptionsParityTest {
     for (String learner : dev.streamcl.learner.Learners.names()) {
       assertTrue(help.contains(learner + " ("), learner + " missing from --learners help:\n" + help);
     }
-    assertTrue(help.contains("--kvb-snapshot-every") && help.contains("--replay-seed") && help.contains("--state-backend"));
+    assertTrue(help.contains("--kvb-snapshot-every") && help.contains("--replay-seed")
+        && help.contains("--state-backend"));
   }
 
   private static LearnerJobConfig viaJobJar(List<String> args) {

@@ -34,7 +34,8 @@ final class ModelUpdateDigests {
       for (byte[] record : run.updates(model)) {
         ModelUpdate update = CODEC.decode(record);
         if (!isKvbSnapshot(update)) {
-          lines.add(model + " v" + update.getModelVersion() + " chunk " + update.getChunkIndex() + " " + sha256(record));
+          lines.add(model + " v" + update.getModelVersion() + " chunk " + update.getChunkIndex() + " "
+              + sha256(record));
           continue;
         }
         chunks.add(update);

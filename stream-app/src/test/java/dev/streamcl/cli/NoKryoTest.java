@@ -40,7 +40,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(KafkaBrokerExtension.class)
 class NoKryoTest {
   private static final LearnerJobConfig DEMO_JOB = LearnerJobConfig.builder(
-      EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu())).learners("nmc", "kvb", "er", "fetril", "finetune").build();
+      EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu())).learners("nmc", "kvb", "er", "fetril", "finetune")
+      .build();
 
   @Test
   void theDemoJobGraphHasGenericTypesOffAndNoKryoSerializer() throws Exception {
@@ -57,7 +58,8 @@ class NoKryoTest {
       }
       if (node.getTypeSerializerOut() != null) {
         serializers.add(node.getOperatorName() + " out: " + node.getTypeSerializerOut().getClass().getSimpleName());
-        assertFalse(node.getTypeSerializerOut() instanceof KryoSerializer, node.getOperatorName() + " writes with Kryo");
+        assertFalse(node.getTypeSerializerOut() instanceof KryoSerializer,
+            node.getOperatorName() + " writes with Kryo");
       }
     }
     assertTrue(serializers.size() > 10, serializers.toString());
@@ -68,8 +70,8 @@ class NoKryoTest {
   void theWholeDemoRunsWithGenericTypesOff() throws Exception {
     Topics topics = new Topics(KafkaBrokerExtension.uniqueTopicPrefix("nokryo"));
     Demo.Result result = Demo.run(new Demo.Settings(KafkaBrokerExtension.bootstrap(), new Properties(), topics.prefix(),
-        FashionMnist.atDefaultLocation().dir(), 42, "split-fmnist", 150, 2, DEMO_JOB.toBuilder().publishEvery(150).build(),
-        false, false, 5, null), System.out);
+        FashionMnist.atDefaultLocation().dir(), 42, "split-fmnist", 150, 2,
+        DEMO_JOB.toBuilder().publishEvery(150).build(), false, false, 5, null), System.out);
     assertEquals(DEMO_JOB.learners().stream().sorted().toList(), result.learners().keySet().stream().sorted().toList());
     result.learners().forEach((learner, r) -> assertTrue(r.modelVersions() > 0, learner + " published nothing"));
     System.out.println("demo with generic types off: " + result.learnedSamples() + " samples, versions "

@@ -9,9 +9,9 @@ import dev.streamcl.evaluation.RecordedRun;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.flink.LearnerJobConfig;
-import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaBrokerExtension;
 import dev.streamcl.scenario.FashionMnist;
@@ -94,7 +94,8 @@ class ReproducibilityTest {
 
   private static Demo.Result demo(String bootstrap, String topicPrefix, Path reportDir, String kvbKeyInitTopic)
       throws Exception {
-    LearnerJobConfig defaults = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu())).build();
+    LearnerJobConfig defaults =
+        LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu())).build();
     LearnerJobConfig learner = defaults.toBuilder().publishEvery(200)
         .settings(KeyValueBottleneckLearner.FAMILY,
             defaults.settings(KeyValueBottleneckLearner.FAMILY).withKeyInitTopic(kvbKeyInitTopic))

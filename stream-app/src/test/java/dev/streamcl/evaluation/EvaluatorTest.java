@@ -65,7 +65,8 @@ class EvaluatorTest {
       }
       long[][] reference = referencePerTask(NearestClassMeanModel.fromUpdate(snapshot), scenario);
       for (EvalResult r : results) {
-        if (r.getLearner().equals("nmc") && r.getModelVersion() == snapshot.getModelVersion() && r.getTaskId() != null) {
+        if (r.getLearner().equals("nmc") && r.getModelVersion() == snapshot.getModelVersion()
+            && r.getTaskId() != null) {
           assertEquals(reference[r.getTaskId()][1], r.getCount(), "test samples of task " + r.getTaskId());
           assertTrue(Math.abs(reference[r.getTaskId()][0] - r.getCorrect()) <= 1, "v" + r.getModelVersion() + " task "
               + r.getTaskId() + ": reference " + reference[r.getTaskId()][0] + " correct, evaluator " + r.getCorrect());

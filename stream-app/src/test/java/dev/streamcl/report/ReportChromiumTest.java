@@ -67,8 +67,12 @@ class ReportChromiumTest {
     for (int y = 0; y < image.getHeight(); y += 2) {
       for (int x = 0; x < image.getWidth(); x += 2) {
         int rgb = image.getRGB(x, y);
-        int r = (rgb >> 16) & 0xff, g = (rgb >> 8) & 0xff, b = rgb & 0xff;
-        if (Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 100) return true;
+        int r = (rgb >> 16) & 0xff;
+        int g = (rgb >> 8) & 0xff;
+        int b = rgb & 0xff;
+        if (Math.max(r, Math.max(g, b)) - Math.min(r, Math.min(g, b)) > 100) {
+          return true;
+        }
       }
     }
     return false;

@@ -100,14 +100,18 @@ class ReportWriterTest {
   @Test
   void oddLearnerNamesGiveSafeDistinctFileNames() throws IOException {
     ReportData odd = SampleReports.threeLearners("x");
-    List<LearnerReport> renamed = List.of(rename(odd.learners().get(0), "../a/b"), rename(odd.learners().get(1), ".._a_b"));
-    ReportData clash = new ReportData(odd.title(), odd.scenario(), odd.streamId(), odd.seed(), odd.taskStarts(), renamed);
+    List<LearnerReport> renamed =
+        List.of(rename(odd.learners().get(0), "../a/b"), rename(odd.learners().get(1), ".._a_b"));
+    ReportData clash =
+        new ReportData(odd.title(), odd.scenario(), odd.streamId(), odd.seed(), odd.taskStarts(), renamed);
 
     Path html = ReportWriter.write(clash, dir);
 
     List<Path> matrices = matrixFiles(dir);
     assertEquals(2, matrices.size(), matrices.toString());
-    for (Path m : matrices) assertEquals(dir, m.getParent());
+    for (Path m : matrices) {
+      assertEquals(dir, m.getParent());
+    }
     String page = Files.readString(html, StandardCharsets.UTF_8);
     for (Path m : matrices) {
       String id = m.getFileName().toString().replace(".png", "");
@@ -128,10 +132,14 @@ class ReportWriterTest {
       LearnerReport learner = data.learners().get(i);
       String line = lines.get(2 + i);
       assertTrue(line.startsWith(learner.learner() + " "), line);
-      for (String cell : SampleReports.expectedCells(learner)) assertTrue(line.contains(cell), line + " lacks " + cell);
+      for (String cell : SampleReports.expectedCells(learner)) {
+        assertTrue(line.contains(cell), line + " lacks " + cell);
+      }
     }
     // Numbers are right-aligned, so every line ends where the rule ends.
-    for (String line : lines) assertEquals(lines.get(1).length(), line.length(), line);
+    for (String line : lines) {
+      assertEquals(lines.get(1).length(), line.length(), line);
+    }
   }
 
   private static LearnerReport rename(LearnerReport l, String name) {
@@ -173,7 +181,9 @@ class ReportWriterTest {
 
   private static int count(String text, String needle) {
     int n = 0;
-    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) n++;
+    for (int i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + 1)) {
+      n++;
+    }
     return n;
   }
 }

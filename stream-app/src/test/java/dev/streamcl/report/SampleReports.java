@@ -8,7 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** A three-task experiment with two task-aware learners and one task-free learner, and the figures the report should show. */
+/**
+ * A three-task experiment with two task-aware learners and one task-free learner, and the figures the report
+ * should show.
+ */
 public final class SampleReports {
   static final double NAN = Double.NaN;
   static final long TASK_SIZE = 12_000;
@@ -59,7 +62,9 @@ public final class SampleReports {
         m == null ? "—" : String.format(Locale.ROOT, "%.2f%%", m.averageIncrementalAccuracy() * 100),
         m == null ? "—" : String.format(Locale.ROOT, "%.2f pp", m.averageForgetting() * 100),
         m == null ? "—" : String.format(Locale.ROOT, "%.2f pp", m.backwardTransfer() * 100),
-        Double.isNaN(learner.samplesPerSecond()) ? "—" : String.format(Locale.ROOT, "%,.0f", learner.samplesPerSecond()),
+        Double.isNaN(learner.samplesPerSecond())
+            ? "—"
+            : String.format(Locale.ROOT, "%,.0f", learner.samplesPerSecond()),
         String.valueOf(learner.modelVersions()));
   }
 

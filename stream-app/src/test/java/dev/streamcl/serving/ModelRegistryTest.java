@@ -56,7 +56,8 @@ class ModelRegistryTest {
     assertEquals(0, v1.closes.get(), "v1 is still in use by the slow call");
 
     finishCall.countDown();
-    assertEquals(List.of(1L), slowCall.get(10, TimeUnit.SECONDS), "the slow call finished on the model it started with");
+    assertEquals(List.of(1L), slowCall.get(10, TimeUnit.SECONDS),
+        "the slow call finished on the model it started with");
     assertFalse(closedDuringCall.get());
     assertEquals(1, v1.closes.get(), "closed once the call returned");
     assertEquals(0, v2.closes.get());

@@ -130,8 +130,9 @@ class ServingProcessorRestartTest {
   private Prediction ask(byte[] pixels) {
     context.resetForwards();
     context.setRecordMetadata(topics.requests().name(), 0, offset++);
-    processor.process(new Record<>(STREAM, EventCodec.samples().encode(ServingFixtures.request(STREAM, offset, null, 2, 2,
-        pixels)), ServingFixtures.BASE_TIME + offset));
+    processor.process(new Record<>(STREAM,
+        EventCodec.samples().encode(ServingFixtures.request(STREAM, offset, null, 2, 2, pixels)),
+        ServingFixtures.BASE_TIME + offset));
     List<byte[]> answers = context.forwarded(ServingTopology.PREDICTIONS_SINK).stream()
         .map(f -> f.record().value()).collect(Collectors.toList());
     assertEquals(1, answers.size(), "one answer");

@@ -82,7 +82,8 @@ class ServingTopologyTest {
     driver = new TopologyTestDriver(
         ServingTopology.build(topics, ServingFixtures.PIXELS_2X2, ComputeDevice.cpu(), LABEL_LIMIT, registry), config);
     requestTopic = driver.createInputTopic(topics.requests().name(), new StringSerializer(), new ByteArraySerializer());
-    updateTopic = driver.createInputTopic(topics.modelUpdates().name(), new StringSerializer(), new ByteArraySerializer());
+    updateTopic =
+        driver.createInputTopic(topics.modelUpdates().name(), new StringSerializer(), new ByteArraySerializer());
     predictionTopic = driver.createOutputTopic(topics.predictions().name(), new StringDeserializer(),
         new ByteArrayDeserializer());
     deadLetterTopic = driver.createOutputTopic(topics.deadLetters().name(), new StringDeserializer(),
@@ -209,7 +210,8 @@ class ServingTopologyTest {
     float[] row4 = scaled(ServingFixtures.unit(new float[] {200, 30, 20, 10}), 3);
     publish(ServingFixtures.delta(base, 2, 1, List.of(0, 1, 2, 3, 7), List.of(
         ServingFixtures.sparseRows(NearestClassMeanModel.CLASS_SUMS, List.of(5, 4), List.of(1, 4), concat(row1, row4)),
-        ServingFixtures.sparseRows(NearestClassMeanModel.CLASS_COUNTS, List.of(5), List.of(1, 4), new float[] {6, 3}))));
+        ServingFixtures.sparseRows(NearestClassMeanModel.CLASS_COUNTS, List.of(5), List.of(1, 4),
+            new float[] {6, 3}))));
 
     float[] sums = Arrays.copyOf(v1.sums(), 20);
     System.arraycopy(row1, 0, sums, 4, 4);

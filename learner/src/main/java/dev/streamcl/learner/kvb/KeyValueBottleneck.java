@@ -75,7 +75,8 @@ public final class KeyValueBottleneck implements Serializable {
     long total = labelledSeen + other.labelledSeen;
     if (total > 0) {
       for (int i = 0; i < values.length; i++) {
-        values[i] = (float) (((double) values[i] * labelledSeen + (double) other.values[i] * other.labelledSeen) / total);
+        values[i] = (float) (((double) values[i] * labelledSeen + (double) other.values[i] * other.labelledSeen)
+            / total);
       }
     }
     touchedRows.or(other.touchedRows);

@@ -51,7 +51,8 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
     }
 
     public static Settings defaults(int classes) {
-      return new Settings(KvbHyperparameters.defaults().withClasses(classes), DEFAULT_MINIBATCH, DEFAULT_SNAPSHOT_EVERY, null);
+      return new Settings(KvbHyperparameters.defaults().withClasses(classes), DEFAULT_MINIBATCH, DEFAULT_SNAPSHOT_EVERY,
+          null);
     }
 
     public Settings withKeyInitTopic(String topic) {
@@ -112,7 +113,8 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
 
   @Override
   public ModelUpdate snapshot(KeyValueBottleneck state, Publication p) {
-    return KeyValueBottleneckModel.snapshot(p.streamId(), p.version(), state, encoder, p.sourceOffsets(), p.createdAt());
+    return KeyValueBottleneckModel.snapshot(p.streamId(), p.version(), state, encoder, p.sourceOffsets(),
+        p.createdAt());
   }
 
   @Override
@@ -229,9 +231,10 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
     @Override
     public Settings fromRecord(Map<String, String> recorded) {
       String[] k = RecordedValues.list(recorded, "kvb.config", 11);
-      KvbHyperparameters config = new KvbHyperparameters(Integer.parseInt(k[0]), Integer.parseInt(k[1]), Integer.parseInt(k[2]),
-          Integer.parseInt(k[3]), Integer.parseInt(k[4]), Double.parseDouble(k[5]), Double.parseDouble(k[6]),
-          Long.parseLong(k[7]), Double.parseDouble(k[8]), Double.parseDouble(k[9]), Integer.parseInt(k[10]));
+      KvbHyperparameters config = new KvbHyperparameters(Integer.parseInt(k[0]), Integer.parseInt(k[1]),
+          Integer.parseInt(k[2]), Integer.parseInt(k[3]), Integer.parseInt(k[4]), Double.parseDouble(k[5]),
+          Double.parseDouble(k[6]), Long.parseLong(k[7]), Double.parseDouble(k[8]), Double.parseDouble(k[9]),
+          Integer.parseInt(k[10]));
       return new Settings(config, Integer.parseInt(RecordedValues.get(recorded, "kvb.trainBatch")),
           Integer.parseInt(RecordedValues.get(recorded, "kvb.snapshotEvery")), recorded.get("kvb.keyInitTopic"));
     }

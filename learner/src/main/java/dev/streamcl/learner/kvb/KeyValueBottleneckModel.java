@@ -65,8 +65,10 @@ public final class KeyValueBottleneckModel {
       EncoderIdentity encoder, List<SourceOffset> offsets, Instant createdAt) {
     KvbHyperparameters config = state.config();
     int[] rows = state.touchedRows();
-    NamedTensor values = NamedTensor.newBuilder().setName(VALUES).setShape(List.of(config.valueRows(), config.classes()))
-        .setRowIndices(IntStream.of(rows).boxed().toList()).setValues(FloatBytes.toBytes(state.valueRows(rows))).build();
+    NamedTensor values = NamedTensor.newBuilder().setName(VALUES)
+        .setShape(List.of(config.valueRows(), config.classes()))
+        .setRowIndices(IntStream.of(rows).boxed().toList())
+        .setValues(FloatBytes.toBytes(state.valueRows(rows))).build();
     return base(streamId, version, state, encoder, offsets, createdAt).setKind(UpdateKind.DELTA)
         .setBaseVersion(baseVersion).setTensors(List.of(values)).build();
   }
@@ -76,10 +78,11 @@ public final class KeyValueBottleneckModel {
     Map<String, String> p = snapshot.getProperties();
     KvbHyperparameters config;
     try {
-      config = new KvbHyperparameters(intOf(p, "codebooks"), intOf(p, "keysPerCodebook"), intOf(p, "keyDim"), intOf(p, "topK"),
-          intOf(p, "classes"), Double.parseDouble(p.get("learningRate")), Double.parseDouble(p.get("labelSmoothing")),
-          Long.parseLong(p.get("seed")), Double.parseDouble(p.get("emaDecay")),
-          Double.parseDouble(p.get("deadKeyFactor")), intOf(p, "keyInitSamples"));
+      config = new KvbHyperparameters(intOf(p, "codebooks"), intOf(p, "keysPerCodebook"), intOf(p, "keyDim"),
+          intOf(p, "topK"), intOf(p, "classes"), Double.parseDouble(p.get("learningRate")),
+          Double.parseDouble(p.get("labelSmoothing")), Long.parseLong(p.get("seed")),
+          Double.parseDouble(p.get("emaDecay")), Double.parseDouble(p.get("deadKeyFactor")),
+          intOf(p, "keyInitSamples"));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException("KVB model update v" + snapshot.getModelVersion()
           + " lacks or garbles its settings " + p + ": " + e.getMessage(), e);
@@ -118,12 +121,14 @@ public final class KeyValueBottleneckModel {
     for (NamedTensor tensor : update.getTensors()) {
       if (tensor.getName().equals(name)) {
         if (tensor.getRowIndices() != null || tensor.getFirstRow() != 0) {
-          throw new IllegalArgumentException("KVB tensor " + name + " is not whole; assemble chunks and apply deltas first");
+          throw new IllegalArgumentException(
+              "KVB tensor " + name + " is not whole; assemble chunks and apply deltas first");
         }
         return FloatBytes.toFloats(tensor.getValues());
       }
     }
-    throw new IllegalArgumentException("KVB model update v" + update.getModelVersion() + " has no tensor '" + name + "'");
+    throw new IllegalArgumentException(
+        "KVB model update v" + update.getModelVersion() + " has no tensor '" + name + "'");
   }
 
   private static int intOf(Map<String, String> properties, String key) {

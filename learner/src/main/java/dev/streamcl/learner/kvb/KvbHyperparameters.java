@@ -85,18 +85,18 @@ public record KvbHyperparameters(int codebooks, int keysPerCodebook, int keyDim,
   }
 
   public KvbHyperparameters withClasses(int newClasses) {
-    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, topK, newClasses, learningRate, labelSmoothing, seed,
-        emaDecay, deadKeyFactor, keyInitSamples);
+    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, topK, newClasses, learningRate, labelSmoothing,
+        seed, emaDecay, deadKeyFactor, keyInitSamples);
   }
 
   public KvbHyperparameters withSeed(long newSeed) {
-    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, topK, classes, learningRate, labelSmoothing, newSeed,
-        emaDecay, deadKeyFactor, keyInitSamples);
+    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, topK, classes, learningRate, labelSmoothing,
+        newSeed, emaDecay, deadKeyFactor, keyInitSamples);
   }
 
   public KvbHyperparameters withTopK(int newTopK) {
-    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, newTopK, classes, learningRate, labelSmoothing, seed,
-        emaDecay, deadKeyFactor, keyInitSamples);
+    return new KvbHyperparameters(codebooks, keysPerCodebook, keyDim, newTopK, classes, learningRate, labelSmoothing,
+        seed, emaDecay, deadKeyFactor, keyInitSamples);
   }
 
   /** Value rows: one per key of every codebook, row = c·K + key. */

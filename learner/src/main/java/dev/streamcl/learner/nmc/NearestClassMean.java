@@ -87,7 +87,8 @@ public final class NearestClassMean implements AutoCloseable {
     }
   }
 
-  private Predictions predictions(int[] classes, float[] topScores, long[] topIndices, float[] normalized, int batchSize) {
+  private Predictions predictions(int[] classes, float[] topScores, long[] topIndices, float[] normalized,
+      int batchSize) {
     int k = Math.min(TOP_K, classes.length);
     int[][] labels = new int[batchSize][];
     float[][] scores = new float[batchSize][];

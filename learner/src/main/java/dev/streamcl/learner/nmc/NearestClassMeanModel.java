@@ -77,7 +77,8 @@ public final class NearestClassMeanModel {
         .setKind(UpdateKind.SNAPSHOT).setBaseVersion(null)
         .setEncoderIdentity(EncoderIdentity.newBuilder(encoder).build())
         .setClasses(Arrays.stream(labels).boxed().collect(Collectors.toList()))
-        .setTensors(List.of(dense(CLASS_SUMS, sums, labels.length, dim()), dense(CLASS_COUNTS, countValues, labels.length)))
+        .setTensors(List.of(dense(CLASS_SUMS, sums, labels.length, dim()),
+            dense(CLASS_COUNTS, countValues, labels.length)))
         .setSamplesSeen(samplesSeen).setLabelledSeen(labelledSeen)
         .setSourceOffsets(List.copyOf(sourceOffsets))
         .setCreatedAt(createdAt)
@@ -99,9 +100,11 @@ public final class NearestClassMeanModel {
 
   /** Reads an NMC snapshot; fails with what is wrong if it is not one. */
   public static NearestClassMeanModel fromUpdate(ModelUpdate update) {
-    if (!LEARNER.equals(update.getLearner()) || update.getKind() != UpdateKind.SNAPSHOT || update.getChunkCount() != 1) {
+    if (!LEARNER.equals(update.getLearner()) || update.getKind() != UpdateKind.SNAPSHOT
+        || update.getChunkCount() != 1) {
       throw new IllegalArgumentException("Expected a single-chunk " + LEARNER + " SNAPSHOT, got learner "
-          + update.getLearner() + " " + update.getKind() + " chunk " + update.getChunkIndex() + "/" + update.getChunkCount());
+          + update.getLearner() + " " + update.getKind() + " chunk " + update.getChunkIndex() + "/"
+          + update.getChunkCount());
     }
     EncoderIdentity encoder = update.getEncoderIdentity();
     int classes = update.getClasses().size();
@@ -111,7 +114,8 @@ public final class NearestClassMeanModel {
     for (int c = 0; c < classes; c++) {
       counts[c] = (long) countValues[c];
       if (counts[c] != countValues[c] || counts[c] < 0) {
-        throw new IllegalArgumentException("NMC snapshot count " + countValues[c] + " of class " + c + " is not a count");
+        throw new IllegalArgumentException(
+            "NMC snapshot count " + countValues[c] + " of class " + c + " is not a count");
       }
     }
     return new NearestClassMeanModel(encoder, update.getClasses().stream().mapToInt(Integer::intValue).toArray(),

@@ -28,11 +28,13 @@ public final class ExperienceReplay implements AutoCloseable {
   }
 
   /** Works on {@code head} and {@code memory} with a kernel it does not own: {@link #close()} leaves it open. */
-  static ExperienceReplay sharing(ReplayHyperparameters config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
+  static ExperienceReplay sharing(ReplayHyperparameters config, SoftmaxHead head, ReplayMemory memory,
+      SoftmaxSgdKernel kernel) {
     return new ExperienceReplay(config, head, memory, kernel);
   }
 
-  private ExperienceReplay(ReplayHyperparameters config, SoftmaxHead head, ReplayMemory memory, SoftmaxSgdKernel kernel) {
+  private ExperienceReplay(ReplayHyperparameters config, SoftmaxHead head, ReplayMemory memory,
+      SoftmaxSgdKernel kernel) {
     this.config = config;
     this.head = head;
     this.memory = memory;

@@ -159,7 +159,8 @@ public final class PseudoFeatureReplay implements ReplayMemory {
   @Override
   public boolean equals(Object o) {
     return o instanceof PseudoFeatureReplay other && dim == other.dim && random.equals(other.random)
-        && Arrays.equals(labels, other.labels) && Arrays.equals(sums, other.sums) && Arrays.equals(counts, other.counts);
+        && Arrays.equals(labels, other.labels) && Arrays.equals(sums, other.sums)
+        && Arrays.equals(counts, other.counts);
   }
 
   @Override

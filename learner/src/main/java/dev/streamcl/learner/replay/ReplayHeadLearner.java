@@ -204,7 +204,8 @@ public final class ReplayHeadLearner implements ContinualLearner<ReplayHeadState
       return List.of(
           LearnerOption.of(CAPACITY, Settings.DEFAULT_CAPACITY, "Replay buffer size per stream for er/er-balanced."),
           LearnerOption.of(BATCH, Settings.DEFAULT_MINIBATCH, "New samples per SGD minibatch of the replay heads."),
-          LearnerOption.of(COUNT, Settings.DEFAULT_MINIBATCH, "Replayed (or pseudo) samples mixed into each minibatch."),
+          LearnerOption.of(COUNT, Settings.DEFAULT_MINIBATCH,
+              "Replayed (or pseudo) samples mixed into each minibatch."),
           LearnerOption.of(LEARNING_RATE, Settings.DEFAULT_LEARNING_RATE, "SGD learning rate of the replay heads."),
           LearnerOption.of(STEPS, 1, "SGD steps per minibatch of the replay heads."),
           LearnerOption.of(SEED, Settings.DEFAULT_SEED, "Seed of the replay buffers' and pseudo-features' draws."));

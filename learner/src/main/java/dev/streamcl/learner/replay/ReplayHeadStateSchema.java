@@ -35,7 +35,8 @@ public final class ReplayHeadStateSchema extends StateSchema<ReplayHeadState> {
   private GenericRecord memory(ReplayMemory memory) {
     if (memory instanceof ReplayBuffer b) {
       return new GenericRecordBuilder(branch("ReplayBuffer"))
-          .set("policy", new GenericData.EnumSymbol(branch("ReplayBuffer").getField("policy").schema(), b.policy().name()))
+          .set("policy",
+              new GenericData.EnumSymbol(branch("ReplayBuffer").getField("policy").schema(), b.policy().name()))
           .set("dim", b.dim()).set("capacity", b.capacity()).set("randomState", b.randomState())
           .set("features", floats(b.storedFeatures())).set("labels", list(b.storedLabels()))
           .set("offered", b.offered()).set("classLabels", list(b.classLabels()))

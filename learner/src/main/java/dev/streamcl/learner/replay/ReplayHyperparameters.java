@@ -11,8 +11,8 @@ package dev.streamcl.learner.replay;
  * @param stepsPerMinibatch SGD steps per incoming minibatch, each with a fresh replay draw
  * @param seed seed of the buffer's or the pseudo-feature generator's RNG
  */
-public record ReplayHyperparameters(Mode mode, ReplayBuffer.Policy policy, int capacity, int replayCount, float learningRate,
-    int stepsPerMinibatch, long seed) implements java.io.Serializable {
+public record ReplayHyperparameters(Mode mode, ReplayBuffer.Policy policy, int capacity, int replayCount,
+    float learningRate, int stepsPerMinibatch, long seed) implements java.io.Serializable {
 
   public enum Mode { ER, NO_REPLAY, PSEUDO_FEATURE }
 
@@ -25,7 +25,8 @@ public record ReplayHyperparameters(Mode mode, ReplayBuffer.Policy policy, int c
 
   /** ER with a reservoir buffer. */
   public static ReplayHyperparameters experienceReplay(int capacity, int replayCount, float learningRate, long seed) {
-    return new ReplayHyperparameters(Mode.ER, ReplayBuffer.Policy.RESERVOIR, capacity, replayCount, learningRate, 1, seed);
+    return new ReplayHyperparameters(Mode.ER, ReplayBuffer.Policy.RESERVOIR, capacity, replayCount, learningRate, 1,
+        seed);
   }
 
   public ReplayHyperparameters withMode(Mode newMode) {

@@ -46,8 +46,12 @@ final class ReplayRandom implements Serializable {
     if ((bound & m) == 0) {
       return (int) ((bound * (long) r) >> 31);
     }
-    for (int u = r; u - (r = u % bound) + m < 0; u = next(31)) {
+    int u = r;
+    r = u % bound;
+    while (u - r + m < 0) {
       // reject values from the incomplete last interval, as java.util.Random does
+      u = next(31);
+      r = u % bound;
     }
     return r;
   }

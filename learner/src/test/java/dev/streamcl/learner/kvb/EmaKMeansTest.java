@@ -17,7 +17,8 @@ class EmaKMeansTest {
   private static final int CODEBOOKS = 2;
   private static final double SIGMA = 0.3;
   private static final float[][] CENTRES = {{-3, -3}, {-3, 3}, {3, -3}, {3, 3}};
-  private static final KvbHyperparameters CONFIG = new KvbHyperparameters(CODEBOOKS, KEYS, 2, 1, 4, 0.3, 0.1, 5L, 0.95, 0.1, 1000);
+  private static final KvbHyperparameters CONFIG =
+      new KvbHyperparameters(CODEBOOKS, KEYS, 2, 1, 4, 0.3, 0.1, 5L, 0.95, 0.1, 1000);
 
   /** Points of the given clusters, round robin, with Gaussian noise SIGMA. */
   private static float[] clusterPoints(Random random, int n, int... clusters) {

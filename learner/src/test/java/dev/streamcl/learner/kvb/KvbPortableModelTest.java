@@ -64,8 +64,8 @@ class KvbPortableModelTest {
   @ValueSource(ints = {1, 3})
   void portableModelWithDeltaAppliedValuesPredictsTheLearnersLabels(int topK) throws Exception {
     Data data = Data.load();
-    KvbHyperparameters config = new KvbHyperparameters(16, 64, 8, topK, CLASSES, 0.3, 0.1, 42L, KvbHyperparameters.DEFAULT_EMA_DECAY,
-        KvbHyperparameters.DEFAULT_DEAD_KEY_FACTOR, KEY_INIT);
+    KvbHyperparameters config = new KvbHyperparameters(16, 64, 8, topK, CLASSES, 0.3, 0.1, 42L,
+        KvbHyperparameters.DEFAULT_EMA_DECAY, KvbHyperparameters.DEFAULT_DEAD_KEY_FACTOR, KEY_INIT);
     EmaKMeans kMeans = new EmaKMeans(config, DIM);
     for (int from = 0; from < KEY_INIT; from += 256) {
       int n = Math.min(256, KEY_INIT - from);

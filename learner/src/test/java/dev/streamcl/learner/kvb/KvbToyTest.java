@@ -31,7 +31,8 @@ class KvbToyTest {
   private static final int BATCH = 32;
   private static final double SIGMA = 0.03;
   private static final double LINEAR_LR = 2.0;
-  private static final KvbHyperparameters CONFIG = new KvbHyperparameters(16, 64, 2, 1, CLASSES, 0.3, 0.1, 21L, 0.95, 0.1, 32_768);
+  private static final KvbHyperparameters CONFIG =
+      new KvbHyperparameters(16, 64, 2, 1, CLASSES, 0.3, 0.1, 21L, 0.95, 0.1, 32_768);
 
   /** Blob centre: task t = column t, class 2t at y = 0.25 and class 2t+1 at y = 0.75. */
   private static double[] centre(int label) {

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 class ExperienceReplayTest {
   private static final int DIM = 4;
-  private static final ReplayHyperparameters CONFIG = new ReplayHyperparameters(Mode.ER, ReplayBuffer.Policy.RESERVOIR, 20, 8, 0.2f, 2, 5);
+  private static final ReplayHyperparameters CONFIG =
+      new ReplayHyperparameters(Mode.ER, ReplayBuffer.Policy.RESERVOIR, 20, 8, 0.2f, 2, 5);
 
   @Test
   void testsBeforeTraining() {

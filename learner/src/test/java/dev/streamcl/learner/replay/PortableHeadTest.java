@@ -116,6 +116,7 @@ class PortableHeadTest {
   }
 
   private static String join(int[] values) {
-    return java.util.Arrays.stream(values).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
+    return java.util.Arrays.stream(values).mapToObj(Integer::toString)
+        .collect(java.util.stream.Collectors.joining(","));
   }
 }

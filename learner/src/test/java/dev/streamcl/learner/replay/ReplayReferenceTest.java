@@ -66,7 +66,8 @@ class ReplayReferenceTest {
   /** The whole ER loop in plain Java: its own SGD step, the same buffer class and call order. */
   private static double javaReferenceAccuracy(ReplayHyperparameters config) {
     SoftmaxHead head = new SoftmaxHead(SplitFashionMnistData.PIXELS);
-    ReplayBuffer buffer = new ReplayBuffer(config.policy(), SplitFashionMnistData.PIXELS, config.capacity(), config.seed());
+    ReplayBuffer buffer =
+        new ReplayBuffer(config.policy(), SplitFashionMnistData.PIXELS, config.capacity(), config.seed());
     int[] labels = new int[MINIBATCH];
     for (int from = 0; from < data.trainOrder.length; from += MINIBATCH) {
       int n = Math.min(MINIBATCH, data.trainOrder.length - from);

@@ -1,8 +1,8 @@
 package dev.streamcl.learner.replay;
 
+import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.BufferedInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -110,6 +110,7 @@ final class SplitFashionMnistData {
   }
 
   private static DataInputStream open(Path file) throws IOException {
-    return new DataInputStream(new BufferedInputStream(new GZIPInputStream(Files.newInputStream(file), 1 << 16), 1 << 16));
+    return new DataInputStream(
+        new BufferedInputStream(new GZIPInputStream(Files.newInputStream(file), 1 << 16), 1 << 16));
   }
 }
