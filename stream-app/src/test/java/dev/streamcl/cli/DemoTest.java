@@ -4,12 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.evaluation.RecordedRun;
 import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelDeltas;
 import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.events.ModelUpdateChunks;
+import dev.streamcl.events.UpdateKind;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.PublishProgress;
+import dev.streamcl.learner.Predictions;
+import dev.streamcl.learner.kvb.KeyValueBottleneck;
+import dev.streamcl.learner.kvb.KeyValueBottleneckKernel;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
@@ -18,9 +27,12 @@ import dev.streamcl.report.ReportData;
 import dev.streamcl.report.SampleReports;
 import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.SplitFashionMnist;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +85,7 @@ class DemoTest {
 
     assertReportMatchesReferenceMatrix(result, referenceMatrix(data.train(), data.test()));
     assertOldClassMeansNeverChange(result.published());
+    assertNewestKvbPortableModelPredictsLikeTheLearner(result.published(), data.test());
     assertReportRendersInChromium(result, browserDir);
   }
 
@@ -80,6 +93,63 @@ class DemoTest {
    * NMC's accuracy on old tasks drops only through confusion with classes that arrive later: the
    * sums of a task's classes in the version trained through it equal those in the final version.
    */
+  /**
+   * KVB as an outside client sees it: the newest snapshot's portable ONNX model in a bare ONNX Runtime
+   * session, with the values of the newest version (every later delta applied) in place of the
+   * snapshot's, predicts 1,000 test images exactly as the learner's own kernel at that version.
+   */
+  private static void assertNewestKvbPortableModelPredictsLikeTheLearner(RecordedRun published,
+      FashionMnist.Split test) throws Exception {
+    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+    List<ModelUpdate> chunks = new ArrayList<>();
+    ModelUpdate newest = null;
+    ModelUpdate newestSnapshot = null;
+    for (byte[] record : published.updates("split-fmnist/" + KeyValueBottleneckModel.LEARNER)) {
+      ModelUpdate chunk = codec.decode(record);
+      chunks.add(chunk);
+      if (chunks.size() == chunk.getChunkCount()) {
+        ModelUpdate whole = ModelUpdateChunks.assemble(chunks);
+        chunks.clear();
+        newestSnapshot = whole.getKind() == UpdateKind.SNAPSHOT ? whole : newestSnapshot;
+        newest = whole.getKind() == UpdateKind.SNAPSHOT ? whole : ModelDeltas.apply(newest, whole);
+      }
+    }
+    int n = 1000;
+    float[] features = new float[n * FashionMnist.PIXELS];
+    for (int i = 0; i < n; i++) {
+      for (int p = 0; p < FashionMnist.PIXELS; p++) {
+        features[i * FashionMnist.PIXELS + p] = (test.images()[i][p] & 0xFF) / 255f;
+      }
+    }
+    KeyValueBottleneck state = KeyValueBottleneckModel.fromSnapshot(newest);
+    Predictions learner;
+    try (KeyValueBottleneckKernel kernel = new KeyValueBottleneckKernel(state, ComputeDevice.cpu())) {
+      learner = kernel.predict(state, features, n);
+    }
+    byte[] portable = new byte[newestSnapshot.getPortableModel().remaining()];
+    newestSnapshot.getPortableModel().duplicate().get(portable);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    long[] labels;
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        OnnxTensor values = OnnxTensor.createTensor(env, FloatBuffer.wrap(state.values()),
+            new long[] {state.config().valueRows(), state.config().classes()})) {
+      options.addInitializer("values", values);
+      try (OrtSession session = env.createSession(portable, options);
+          OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(features), new long[] {n, FashionMnist.PIXELS});
+          OrtSession.Result result = session.run(Map.of("features", x))) {
+        labels = (long[]) result.get("label").orElseThrow().getValue();
+      }
+    }
+    int disagreements = 0;
+    for (int i = 0; i < n; i++) {
+      disagreements += labels[i] == learner.predictedLabel(i) ? 0 : 1;
+    }
+    System.out.printf("demo kvb: portable model of snapshot v%d with the values of v%d in a bare OrtSession vs the "
+        + "learner: %d samples, %d disagreements%n", newestSnapshot.getModelVersion(), newest.getModelVersion(), n,
+        disagreements);
+    assertEquals(0, disagreements);
+  }
+
   private static void assertOldClassMeansNeverChange(RecordedRun published) {
     String model = "split-fmnist/" + NearestClassMeanModel.LEARNER;
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();

@@ -39,11 +39,12 @@ final class KeyValueBottleneckGraph {
   private KeyValueBottleneckGraph() {}
 
   static byte[] forward(KvbHyperparameters config, int featureDim, float[] keys) {
-    return outputs(lookup(inputs("kvb", config, featureDim, keys, null), config), config).build();
+    GraphBuilder g = inputs(KeyValueBottleneckModel.LEARNER, config, featureDim, keys, null);
+    return outputs(lookup(g, config), config).build();
   }
 
   static byte[] trainStep(KvbHyperparameters config, int featureDim, float[] keys) {
-    GraphBuilder g = inputs("kvb", config, featureDim, keys, null)
+    GraphBuilder g = inputs(KeyValueBottleneckModel.LEARNER, config, featureDim, keys, null)
         .floatInput(TARGETS, "batch", config.classes())
         .floatInput(LEARN_WEIGHTS, "batch", 1);
     return outputs(sgdStep(lookup(g, config), config), config)
