@@ -64,64 +64,26 @@ class LearnerRestoreTest {
   @MethodSource("learnersOnBothBackends")
   void aLearnerRestoredFromASavepointContinuesExactly(String backend, ContinualLearner<?, ?> learner)
       throws Exception {
-    Run uninterrupted = Run.of(learner, backend, null);
-    uninterrupted.feed(batches());
-    uninterrupted.end();
-
-    Run before = Run.of(learner, backend, null);
-    before.feed(batches().subList(0, half()));
-    OperatorSubtaskState savepoint = before.savepoint();
-    int predictedBefore = before.predictions().size();
-    int publishedBefore = before.updates().size();
-    before.close();
-
-    Run restored = Run.of(learner, backend, savepoint);
-    restored.feed(batches().subList(half(), batches().size()));
-    restored.end();
-
-    List<Prediction> all = uninterrupted.predictions();
-    assertEquals(all.subList(predictedBefore, all.size()), restored.predictions(), "predictions after the restore");
-    List<String> updates = uninterrupted.updates();
-    assertFalse(restored.updates().isEmpty(), "versions published after the restore");
-    assertEquals(updates.subList(publishedBefore, updates.size()), restored.updates(),
-        "model updates after the restore");
-    System.out.printf("%s on %s: %d predictions and %d model-update records after the restore, identical%n",
-        learner.name(), backend, restored.predictions().size(), restored.updates().size());
-    uninterrupted.close();
-    restored.close();
+    try (Halfway run = Halfway.restore(learner, learner, backend)) {
+      assertFalse(run.restored.updates().isEmpty(), "versions published after the restore");
+      run.assertRestoredContinuesExactly();
+      System.out.printf("%s on %s: %d predictions and %d model-update records after the restore, identical%n",
+          learner.name(), backend, run.restored.predictions().size(), run.restored.updates().size());
+    }
   }
 
   @ParameterizedTest(name = "on {0}")
   @MethodSource("backends")
   void aSavepointRestoresIntoABuildWhoseStateSchemaGainedAField(String backend) throws Exception {
     NearestClassMeanLearner current = new NearestClassMeanLearner(ENCODER);
-    Run uninterrupted = Run.of(current, backend, null);
-    uninterrupted.feed(batches());
-    uninterrupted.end();
-
-    Run before = Run.of(current, backend, null);
-    before.feed(batches().subList(0, half()));
-    OperatorSubtaskState savepoint = before.savepoint();
-    int predictedBefore = before.predictions().size();
-    int publishedBefore = before.updates().size();
-    long versionBefore = before.lastVersion();
-    before.close();
-
-    Run evolved = Run.of(EvolvedClassMeanSchemas.withAddedField(current), backend, savepoint);
-    evolved.feed(batches().subList(half(), batches().size()));
-    evolved.end();
-
-    List<Prediction> all = uninterrupted.predictions();
-    assertEquals(all.subList(predictedBefore, all.size()), evolved.predictions(), "same numbers after the restore");
-    List<String> updates = uninterrupted.updates();
-    assertEquals(updates.subList(publishedBefore, updates.size()), evolved.updates(), "same model versions");
-    assertEquals(versionBefore + 1, evolved.firstVersion(), "the next version follows the savepoint's");
-    ClassMeanState state = evolved.modelState(new EvolvedClassMeanSchemas.WithNote());
-    assertTrue(state.samplesSeen() > 0);
-    System.out.printf("evolved schema on %s: restored at v%d, published v%d..v%d as the unchanged build did%n",
-        backend, versionBefore, evolved.firstVersion(), evolved.lastVersion());
-    uninterrupted.close();
-    evolved.close();
+    try (Halfway run = Halfway.restore(current, EvolvedClassMeanSchemas.withAddedField(current), backend)) {
+      run.assertRestoredContinuesExactly();
+      assertEquals(run.versionAtSavepoint + 1, run.restored.firstVersion(), "the next version follows the savepoint's");
+      ClassMeanState state = run.restored.modelState(new EvolvedClassMeanSchemas.WithNote());
+      assertTrue(state.samplesSeen() > 0);
+      System.out.printf("evolved schema on %s: restored at v%d, published v%d..v%d as the unchanged build did%n",
+          backend, run.versionAtSavepoint, run.restored.firstVersion(), run.restored.lastVersion());
+    }
   }
 
   @ParameterizedTest(name = "on {0}")
@@ -158,6 +120,64 @@ class LearnerRestoreTest {
       all.append(c.getClass().getSimpleName()).append(": ").append(c.getMessage()).append('\n');
     }
     return all.toString();
+  }
+
+  /**
+   * A run that never stops beside one stopped halfway with a savepoint and restored, possibly into
+   * another build of the learner, that learns the second half.
+   */
+  private static final class Halfway implements AutoCloseable {
+    private final Run uninterrupted;
+    private final Run restored;
+    private final int predictedBefore;
+    private final int publishedBefore;
+    private final long versionAtSavepoint;
+
+    private Halfway(Run uninterrupted, Run restored, int predictedBefore, int publishedBefore,
+        long versionAtSavepoint) {
+      this.uninterrupted = uninterrupted;
+      this.restored = restored;
+      this.predictedBefore = predictedBefore;
+      this.publishedBefore = publishedBefore;
+      this.versionAtSavepoint = versionAtSavepoint;
+    }
+
+    static Halfway restore(ContinualLearner<?, ?> first, ContinualLearner<?, ?> restoredInto, String backend)
+        throws Exception {
+      Run uninterrupted = Run.of(first, backend, null);
+      uninterrupted.feed(batches());
+      uninterrupted.end();
+      OperatorSubtaskState savepoint;
+      int predicted;
+      int published;
+      long version;
+      try (Run before = Run.of(first, backend, null)) {
+        before.feed(batches().subList(0, half()));
+        savepoint = before.savepoint();
+        predicted = before.predictions().size();
+        published = before.updates().size();
+        version = before.updates().isEmpty() ? 0 : before.lastVersion();
+      }
+      Run restored = Run.of(restoredInto, backend, savepoint);
+      restored.feed(batches().subList(half(), batches().size()));
+      restored.end();
+      return new Halfway(uninterrupted, restored, predicted, published, version);
+    }
+
+    /** The same predictions and the same model-update bytes after the restore as without a stop. */
+    void assertRestoredContinuesExactly() {
+      List<Prediction> all = uninterrupted.predictions();
+      assertEquals(all.subList(predictedBefore, all.size()), restored.predictions(), "predictions after the restore");
+      List<String> updates = uninterrupted.updates();
+      assertEquals(updates.subList(publishedBefore, updates.size()), restored.updates(),
+          "model updates after the restore");
+    }
+
+    @Override
+    public void close() throws Exception {
+      uninterrupted.close();
+      restored.close();
+    }
   }
 
   /** One learner operator in a keyed test harness on the chosen state backend. */
