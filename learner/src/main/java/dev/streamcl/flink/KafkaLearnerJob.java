@@ -1,5 +1,6 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.events.Alert;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
@@ -68,7 +69,9 @@ public final class KafkaLearnerJob {
             u -> Topics.modelKey(u.getStreamId(), u.getLearner()), ModelUpdate::getStreamId),
         sink(clients, outputs, outputs.deadLetters().name(), "dead-letters", EventCodec::deadLetters,
             d -> d.getSourceTopic() + "/" + d.getPartition() + "/" + d.getOffset(),
-            d -> d.getSourceTopic() + "/" + d.getPartition()));
+            d -> d.getSourceTopic() + "/" + d.getPartition()),
+        sink(clients, outputs, outputs.alerts().name(), "alerts", EventCodec::alerts,
+            a -> Topics.modelKey(a.getStreamId(), a.getLearner()), Alert::getStreamId));
   }
 
   /** Exactly-once needs checkpoints: Kafka transactions commit when a checkpoint completes. */

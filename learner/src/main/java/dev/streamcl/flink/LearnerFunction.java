@@ -1,5 +1,7 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.events.Alert;
+import dev.streamcl.events.AlertSeverity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.ModelUpdateChunks;
 import dev.streamcl.events.Prediction;
@@ -11,6 +13,7 @@ import dev.streamcl.learner.Publication;
 import dev.streamcl.learner.StateSchema;
 import dev.streamcl.learner.Warmup;
 import dev.streamcl.onnx.ComputeDevice;
+import java.time.Instant;
 import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -18,8 +21,11 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs any {@link ContinualLearner} on a stream keyed by stream id: test-then-train in the learner's
@@ -32,6 +38,7 @@ import org.apache.flink.util.Collector;
 public final class LearnerFunction<S, K extends AutoCloseable>
     extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
   private static final long serialVersionUID = 1L;
+  private static final Logger LOG = LoggerFactory.getLogger(LearnerFunction.class);
   /** Kernels kept open per subtask; streams beyond it rebuild theirs from state when they come back. */
   static final int KERNEL_CACHE_CAPACITY = 32;
 
@@ -45,6 +52,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private transient ListState<FeatureBatch> warmupSamples;
   private transient KernelCache<K> kernels;
   private transient LearnerBusyTime busyTime;
+  private transient Counter quarantinedSamples;
 
   public LearnerFunction(ContinualLearner<S, K> learner, PublishPolicy publish, ComputeDevice device) {
     this.learner = learner;
@@ -72,17 +80,18 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         new ListStateDescriptor<>("warmup-samples", TypeInformation.of(FeatureBatch.class)));
     kernels = new KernelCache<>(KERNEL_CACHE_CAPACITY);
     busyTime = LearnerBusyTime.register(getRuntimeContext(), learner.name());
+    quarantinedSamples = getRuntimeContext().getMetricGroup().counter("quarantinedSamples");
   }
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(batch.size(), () -> takeIn(batch, ctx, out));
+    busyTime.time(batch.size(), () -> isolated(ctx, batch.size(), () -> takeIn(batch, ctx, out)));
   }
 
   /** Fires when the input ends (the final watermark): warm up with what there is, learn what waits, publish. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(0, () -> {
+    busyTime.time(0, () -> isolated(ctx, 0, () -> {
       if (progress.value() == null) {
         return;
       }
@@ -93,7 +102,43 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         step.publishIfLearned(PublishProgress.Trigger.INPUT_END);
       }
       step.save();
-    });
+    }));
+  }
+
+  /**
+   * One stream's failure stays its own: when the learner throws on a stream's samples, it stops
+   * learning that stream (quarantine, kept in state), says so on the alerts side output, and every
+   * other stream and learner goes on. Samples of a quarantined stream are counted, not learned.
+   */
+  private void isolated(Context ctx, int samples, LearnerBusyTime.Work work) throws Exception {
+    PublishProgress published = progress.value();
+    if (published != null && published.quarantined != null) {
+      quarantinedSamples.inc(samples);
+      return;
+    }
+    try {
+      work.run();
+    } catch (RuntimeException e) {
+      quarantine(ctx, e);
+    }
+  }
+
+  private void quarantine(Context ctx, RuntimeException error) throws Exception {
+    PublishProgress published = progress.value() == null ? new PublishProgress() : progress.value();
+    published.quarantined = error.getClass().getSimpleName() + ": " + error.getMessage();
+    progress.update(published);
+    String message = learner.name() + " stopped learning stream " + ctx.getCurrentKey() + " after version "
+        + published.version + " because its samples made it fail (" + published.quarantined + "). The other "
+        + "streams and learners go on; this stream's later samples are counted, not learned by " + learner.name()
+        + ", until the job starts from state taken before the failure or from fresh state.";
+    LOG.warn(message, error);
+    ctx.output(OutputTags.ALERTS, alert(ctx.getCurrentKey(), AlertSeverity.QUARANTINED, message, published));
+  }
+
+  private Alert alert(String streamId, AlertSeverity severity, String message, PublishProgress published) {
+    return Alert.newBuilder().setStreamId(streamId).setLearner(learner.name()).setSeverity(severity)
+        .setMessage(message).setModelVersion(published.version).setSamplesSeen(published.samplesSeen)
+        .setOccurredAt(Instant.ofEpochMilli(published.newestEventTime)).build();
   }
 
   @Override
@@ -161,8 +206,14 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         return;
       }
       FeatureBatch source = WaitingSamples.joined(candidates);
-      state = warmup.fit(source.slice(0, Math.min(warmup.samplesWanted(), source.size())));
+      FeatureBatch fitOn = source.slice(0, Math.min(warmup.samplesWanted(), source.size()));
+      state = warmup.fit(fitOn);
       warmupSamples.clear();
+      String shortfall = warmup.shortfall(fitOn.size());
+      if (shortfall != null) {
+        ctx.output(OutputTags.ALERTS, alert(ctx.getCurrentKey(), AlertSeverity.WARNING,
+            learner.name() + " on stream " + ctx.getCurrentKey() + ": " + shortfall, published));
+      }
     }
 
     /** Learns every complete minibatch that waits; a partial one waits unless the input ended. */

@@ -1,6 +1,7 @@
 package dev.streamcl.flink;
 
 import dev.streamcl.encoder.Encoder;
+import dev.streamcl.events.Alert;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.LearnerThroughput;
@@ -39,14 +40,17 @@ public final class LearnerJob {
   private final Sink<Prediction> predictions;
   private final Sink<ModelUpdate> modelUpdates;
   private final Sink<DeadLetter> deadLetters;
+  private final Sink<Alert> alerts;
 
   public LearnerJob(LearnerJobConfig config, Function<StreamExecutionEnvironment, DataStream<RawRecord>> source,
-      Sink<Prediction> predictions, Sink<ModelUpdate> modelUpdates, Sink<DeadLetter> deadLetters) {
+      Sink<Prediction> predictions, Sink<ModelUpdate> modelUpdates, Sink<DeadLetter> deadLetters,
+      Sink<Alert> alerts) {
     this.config = config;
     this.source = source;
     this.predictions = predictions;
     this.modelUpdates = modelUpdates;
     this.deadLetters = deadLetters;
+    this.alerts = alerts;
   }
 
   /** Valid samples the job encoded and handed to its learners, from a finished job's accumulators. */
@@ -110,9 +114,11 @@ public final class LearnerJob {
     }
     DataStream<Prediction> predictionStream = learners.get(0);
     DataStream<ModelUpdate> updateStream = learners.get(0).getSideOutput(OutputTags.MODEL_UPDATES);
+    DataStream<Alert> alertStream = learners.get(0).getSideOutput(OutputTags.ALERTS);
     for (SingleOutputStreamOperator<Prediction> learner : learners.subList(1, learners.size())) {
       predictionStream = predictionStream.union(learner);
       updateStream = updateStream.union(learner.getSideOutput(OutputTags.MODEL_UPDATES));
+      alertStream = alertStream.union(learner.getSideOutput(OutputTags.ALERTS));
     }
     predictionStream.sinkTo(predictions).name("predictions").uid("predictions-sink");
     updateStream.map(JobProperties.stamp(config), new AvroTypeInfo<>(ModelUpdate.class)).name("record-job-config")
@@ -121,6 +127,7 @@ public final class LearnerJob {
     samples.getSideOutput(OutputTags.DEAD_LETTERS)
         .union(features.getSideOutput(OutputTags.DEAD_LETTERS))
         .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");
+    alertStream.sinkTo(alerts).name("alerts").uid("alerts-sink");
   }
 
   /** The samples a learner sees: the stream plus its own warm-up topic, never another learner's. */

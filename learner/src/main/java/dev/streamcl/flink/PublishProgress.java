@@ -44,6 +44,8 @@ public class PublishProgress {
   /** Highest task id taken in so far, -1 while none carried one. */
   public int highestTask = -1;
   public String topic;
+  /** Why the learner stopped learning this stream, or null while it learns. */
+  public String quarantined;
   /** Source partition → offset of the newest sample learned from it. */
   public Map<Integer, Long> offsets = new HashMap<>();
 

@@ -13,7 +13,7 @@ public final class PublishProgressSchema extends StateSchema<PublishProgress> {
   private static final long serialVersionUID = 1L;
 
   public PublishProgressSchema() {
-    super("PublishProgress", 1);
+    super("PublishProgress", 2);
   }
 
   @Override
@@ -27,6 +27,7 @@ public final class PublishProgressSchema extends StateSchema<PublishProgress> {
         .set("labelledSincePublish", p.labelledSincePublish).set("samplesSincePublish", p.samplesSincePublish)
         .set("deltasSinceSnapshot", p.deltasSinceSnapshot).set("newestEventTime", p.newestEventTime)
         .set("highestTask", p.highestTask).set("topic", p.topic).set("offsets", offsets)
+        .set("quarantined", p.quarantined)
         .build();
   }
 
@@ -43,6 +44,7 @@ public final class PublishProgressSchema extends StateSchema<PublishProgress> {
     p.newestEventTime = (Long) r.get("newestEventTime");
     p.highestTask = (Integer) r.get("highestTask");
     p.topic = r.get("topic") == null ? null : r.get("topic").toString();
+    p.quarantined = r.get("quarantined") == null ? null : r.get("quarantined").toString();
     for (GenericRecord offset : (List<GenericRecord>) r.get("offsets")) {
       p.offsets.put((Integer) offset.get("partition"), (Long) offset.get("offset"));
     }

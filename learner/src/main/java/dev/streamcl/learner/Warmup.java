@@ -14,4 +14,12 @@ public interface Warmup<S> {
 
   /** The initial state fitted on {@code samples} (at most {@link #samplesWanted()}, in arrival order). */
   S fit(FeatureBatch samples);
+
+  /**
+   * What a person should know when the input ended with only {@code samples} to fit on (the state is
+   * degraded, not missing), or null when that is enough.
+   */
+  default String shortfall(int samples) {
+    return null;
+  }
 }

@@ -55,6 +55,10 @@ public final class EventCodec<T extends SpecificRecord> {
     return new EventCodec<>(LearnerThroughput.class, LearnerThroughput.getClassSchema(), "LearnerThroughput");
   }
 
+  public static EventCodec<Alert> alerts() {
+    return new EventCodec<>(Alert.class, Alert.getClassSchema(), "Alert");
+  }
+
   public Class<T> type() {
     return type;
   }

@@ -1,5 +1,6 @@
 package dev.streamcl.kafka;
 
+import dev.streamcl.events.Alert;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.LearnerThroughput;
@@ -57,6 +58,11 @@ public final class Topics implements Serializable {
   /** Learner throughput of finished learner jobs, for reports. Key: learner. */
   public TopicSpec<LearnerThroughput> runs() {
     return new TopicSpec<>(prefix + ".runs");
+  }
+
+  /** Warnings and quarantines of one learner on one stream, for the person running the pipeline. */
+  public TopicSpec<Alert> alerts() {
+    return new TopicSpec<>(prefix + ".alerts");
   }
 
   public TopicSpec<DeadLetter> deadLetters() {

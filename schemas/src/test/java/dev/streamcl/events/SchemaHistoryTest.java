@@ -95,6 +95,7 @@ class SchemaHistoryTest {
       case "DeadLetter" -> EventCodec::deadLetters;
       case "EvalResult" -> EventCodec::evalResults;
       case "LearnerThroughput" -> EventCodec::learnerThroughputs;
+      case "Alert" -> EventCodec::alerts;
       default -> throw new IllegalArgumentException("No codec for " + event);
     };
   }
@@ -107,6 +108,7 @@ class SchemaHistoryTest {
       case "DeadLetter" -> DeadLetter.getClassSchema();
       case "EvalResult" -> EvalResult.getClassSchema();
       case "LearnerThroughput" -> LearnerThroughput.getClassSchema();
+      case "Alert" -> Alert.getClassSchema();
       default -> throw new IllegalArgumentException("No current schema for " + event);
     };
   }

@@ -206,7 +206,7 @@ public final class Demo {
 
   private static void createTopics(ClientConfigs clients, Topics topics, SplitFashionMnist scenario, int partitions) {
     KafkaTopics.create(clients.admin(), partitions, List.of(topics.samples().name(), topics.requests().name(),
-        topics.modelUpdates().name(), topics.predictions().name(), topics.deadLetters().name(),
+        topics.modelUpdates().name(), topics.predictions().name(), topics.deadLetters().name(), topics.alerts().name(),
         topics.test(scenario.name()).name(), topics.keyInit().name(), topics.eval().name()));
   }
 

@@ -70,7 +70,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
     requireFresh(clients, replay);
     KafkaTopics.create(clients.admin(), samplesStop.size(), List.of(replay.modelUpdates().name(),
-        replay.predictions().name(), replay.deadLetters().name(), replay.eval().name()));
+        replay.predictions().name(), replay.deadLetters().name(), replay.eval().name(), replay.alerts().name()));
     out.printf("Replaying %s (learners %s) from %s up to offsets %s into %s.*%n", recorded.models(),
         String.join(",", config.learners()), samples, new TreeMap<>(toStrings(stop)), replay.prefix());
     LocalFlink.run(KafkaLearnerJob.create(clients, samples, replay, config, OffsetsInitializer.offsets(stop)), config,

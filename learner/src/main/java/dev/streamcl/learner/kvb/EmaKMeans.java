@@ -21,6 +21,7 @@ import java.util.Random;
  */
 public final class EmaKMeans {
   private static final long RANDOM_STREAM = 0x4b56424b4d65616eL; // keeps this stream apart from the projection's
+  private static final long FEW_SAMPLES_STREAM = 0x466577L;
 
   private final KvbHyperparameters config;
   private final int featureDim;
@@ -66,11 +67,19 @@ public final class EmaKMeans {
     }
   }
 
-  /** The bottleneck with the current keys frozen and zero values. */
+  /**
+   * The bottleneck with the current keys frozen and zero values. When fewer than K samples ever arrived
+   * (a stream too short for its keys), the keys are what there is: every sample is a key of every
+   * codebook and the remaining keys repeat them, so only as many keys per codebook as samples are
+   * ever nearest (ties go to the lower index). Fails only when no sample arrived at all.
+   */
   public KeyValueBottleneck freeze() {
     if (keys == null) {
-      throw new IllegalStateException("EMA k-means starts its keys once K = " + keyCount + " samples arrived, got "
-          + samplesSeen + ": feed more before freezing the keys");
+      int arrived = pending.length / config.projectedDim();
+      if (arrived == 0) {
+        throw new IllegalStateException("EMA k-means has no sample to make keys from: feed at least one");
+      }
+      return KeyValueBottleneck.withKeys(config, featureDim, keysFromFewSamples(pending, arrived));
     }
     return KeyValueBottleneck.withKeys(config, featureDim, keys());
   }
@@ -94,6 +103,29 @@ public final class EmaKMeans {
   /** Dead keys re-seeded so far, all codebooks together. */
   public long reseededKeys() {
     return reseededKeys;
+  }
+
+  // Fewer than K samples: each codebook's keys are the samples in a shuffled order, repeated. Its own
+  // generator, so freezing changes nothing of this k-means.
+  private float[] keysFromFewSamples(float[] z, int arrived) {
+    Random shuffle = new Random(config.seed() ^ RANDOM_STREAM ^ FEW_SAMPLES_STREAM);
+    float[] few = new float[config.valueRows() * keyDim];
+    int[] order = new int[arrived];
+    for (int c = 0; c < config.codebooks(); c++) {
+      for (int i = 0; i < arrived; i++) {
+        order[i] = i;
+      }
+      for (int i = arrived - 1; i > 0; i--) {
+        int pick = shuffle.nextInt(i + 1);
+        int sample = order[pick];
+        order[pick] = order[i];
+        order[i] = sample;
+      }
+      for (int k = 0; k < keyCount; k++) {
+        System.arraycopy(z, sampleOffset(order[k % arrived], c), few, (c * keyCount + k) * keyDim, keyDim);
+      }
+    }
+    return few;
   }
 
   // Keys = K distinct samples per codebook (a partial Fisher-Yates shuffle of the batch).

@@ -160,6 +160,15 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
         }
         return kMeans.freeze();
       }
+
+      @Override
+      public String shortfall(int samples) {
+        int keys = settings.hyperparameters().keysPerCodebook();
+        return samples >= keys ? null : "the input ended after " + samples + " samples, fewer than the " + keys
+            + " keys per codebook: the keys were frozen with those " + samples + " (only " + samples + " distinct keys "
+            + "per codebook, a weak bottleneck); give the stream at least " + keys + " samples, or its keys from a "
+            + "key-init topic (--kvb-keys topic)";
+      }
     };
   }
 

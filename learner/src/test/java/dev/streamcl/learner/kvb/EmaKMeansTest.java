@@ -126,13 +126,38 @@ class EmaKMeansTest {
     assertFalse(Arrays.equals(a.keys(), otherSeed.keys()));
   }
 
+  /** A stream too short for its keys: every codebook's keys are its samples (projected), repeated. */
+  private static void assertFewSampleKeys(KeyValueBottleneck state, float[] samples, int n) {
+    float[] projected = RandomProjection.project(RandomProjection.matrix(CONFIG, DIM), samples, n, DIM);
+    float[] keys = state.keys();
+    int dk = CONFIG.keyDim();
+    for (int c = 0; c < CONFIG.codebooks(); c++) {
+      java.util.Set<String> distinct = new java.util.HashSet<>();
+      for (int k = 0; k < CONFIG.keysPerCodebook(); k++) {
+        float[] key = Arrays.copyOfRange(keys, (c * CONFIG.keysPerCodebook() + k) * dk,
+            (c * CONFIG.keysPerCodebook() + k + 1) * dk);
+        boolean isASample = false;
+        for (int s = 0; s < n; s++) {
+          isASample |= Arrays.equals(key, Arrays.copyOfRange(projected, s * CONFIG.projectedDim() + c * dk,
+              s * CONFIG.projectedDim() + (c + 1) * dk));
+        }
+        assertTrue(isASample, "key " + k + " of codebook " + c + " is one of the samples");
+        distinct.add(Arrays.toString(key));
+      }
+      assertEquals(Math.min(n, CONFIG.keysPerCodebook()), distinct.size(), "every sample is a key of codebook " + c);
+    }
+    assertArrayEquals(new float[CONFIG.valueRows() * CONFIG.classes()], state.values());
+  }
+
   @Test
   void freezeMakesAZeroValuedBottleneck() {
     EmaKMeans kMeans = new EmaKMeans(CONFIG, DIM);
     assertThrows(IllegalStateException.class, kMeans::freeze);
-    kMeans.feed(clusterPoints(new Random(4), 3, 0, 1, 2), 3);
+    float[] three = clusterPoints(new Random(4), 3, 0, 1, 2);
+    kMeans.feed(three, 3);
     assertNull(kMeans.keys(), "3 samples cannot start 4 distinct keys");
-    assertThrows(IllegalStateException.class, kMeans::freeze);
+    assertFewSampleKeys(kMeans.freeze(), three, 3);
+    assertNull(kMeans.keys(), "freezing early changes nothing of the k-means");
     kMeans.feed(clusterPoints(new Random(5), 1, 3), 1);
     float[][] centres = projectedCentres(0);
     for (int k = 0; k < KEYS; k++) {
