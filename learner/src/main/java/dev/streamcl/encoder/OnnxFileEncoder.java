@@ -28,7 +28,13 @@ public final class OnnxFileEncoder extends KernelEncoder {
   /** Loads the model; closes the session again if its signature does not fit. */
   public static OnnxFileEncoder open(Path file, ComputeDevice device) {
     byte[] model = read(file);
-    OnnxKernel kernel = new OnnxKernel(model, device);
+    OnnxKernel kernel;
+    try {
+      kernel = new OnnxKernel(model, device);
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException("Encoder model file " + file + " is not a model ONNX Runtime can load ("
+          + e.getMessage() + "); expected " + EXPECTED, e);
+    }
     try {
       Signature signature = signature(file, kernel);
       EncoderIdentity identity =

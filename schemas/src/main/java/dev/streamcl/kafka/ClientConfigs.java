@@ -3,7 +3,6 @@ package dev.streamcl.kafka;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
@@ -51,8 +50,8 @@ public final class ClientConfigs implements Serializable {
       properties.load(in);
       return properties;
     } catch (IOException e) {
-      throw new UncheckedIOException("Cannot read Kafka client properties file " + file
-          + ": check the path given with --client-properties", e);
+      throw new IllegalArgumentException("Cannot read Kafka client properties file " + file + " ("
+          + e.getClass().getSimpleName() + "): check the path given with --client-properties", e);
     }
   }
 

@@ -20,7 +20,7 @@ public final class TopicReader implements AutoCloseable {
       partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
           .map(p -> new TopicPartition(topic, p.partition())).toList();
       if (partitions.isEmpty()) {
-        throw new IllegalStateException("Topic " + topic + " does not exist on " + clients.bootstrap()
+        throw new MissingTopicException("Topic " + topic + " does not exist on " + clients.bootstrap()
             + "; check --topic-prefix or publish first");
       }
       consumer.assign(partitions);

@@ -6,6 +6,7 @@ import dev.streamcl.evaluation.EvaluationService;
 import dev.streamcl.evaluation.Evaluator;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.flink.LearnerJobOptions;
+import dev.streamcl.scenario.Scenarios;
 import java.time.Duration;
 import java.util.List;
 import java.util.TreeSet;
@@ -48,6 +49,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!Scenarios.names().contains(scenario)) {
+      throw new UserError("Unknown scenario '" + scenario + "'; known: " + String.join(", ", Scenarios.names()));
+    }
     if (follow) {
       return followUntilStopped();
     }
@@ -55,6 +59,11 @@ final class EvaluateCommand implements Callable<Integer> {
     try (Evaluator evaluator = new Evaluator(kafka.clients(), kafka.topics(), scenario, encoding.encoderSpec(),
         labelLimit)) {
       results = evaluator.evaluate(streamId, every);
+    }
+    if (results.isEmpty()) {
+      throw new UserError("Nothing to evaluate: " + kafka.topics().modelUpdates().name() + " holds no model version of "
+          + "stream " + streamId + " (or " + kafka.topics().test(scenario).name() + " no test sample); run `streamcl "
+          + "publish " + scenario + "` and `streamcl learn --bounded` first, with the same --topic-prefix");
     }
     for (String learner : new TreeSet<>(results.stream().map(EvalResult::getLearner).toList())) {
       System.out.println(learner);

@@ -1,7 +1,9 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.encoder.Encoder;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
+import dev.streamcl.onnx.ComputeDevice;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -12,7 +14,11 @@ import picocli.CommandLine.Model.CommandSpec;
 final class LearnerOptions {
   private LearnerOptions() {}
 
+  /** The configuration; its encoder is opened once on the CPU, so a bad model file fails before any job starts. */
   static LearnerJobConfig config(CommandSpec spec, String topicPrefix) {
-    return LearnerJobOptions.config(LearnerJobOptions.values(spec), topicPrefix);
+    LearnerJobConfig config = LearnerJobOptions.config(LearnerJobOptions.values(spec), topicPrefix);
+    try (Encoder encoder = config.encoder().withDevice(ComputeDevice.cpu()).open()) {
+      return config;
+    }
   }
 }

@@ -1,9 +1,13 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.kafka.MissingTopicException;
 import dev.streamcl.scenario.DatasetNotFoundException;
 import dev.streamcl.scenario.ScenarioMismatchException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.ScopeType;
 
 /** The {@code streamcl} command line. */
 @Command(name = "streamcl", mixinStandardHelpOptions = true, version = "StreamCL 0.1.0",
@@ -11,20 +15,59 @@ import picocli.CommandLine.Command;
     subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, LearnCommand.class, ServeCommand.class,
         EvaluateCommand.class, ReportCommand.class, ReplayCommand.class})
 public final class StreamCl {
+  private static final String VERBOSE = "--verbose";
+
+  @Option(names = VERBOSE, scope = ScopeType.INHERIT,
+      description = "On a failure, print the stack trace too (otherwise one line says what went wrong).")
+  boolean verbose;
+
   private StreamCl() {}
 
   public static void main(String[] args) {
     System.exit(commandLine().execute(args));
   }
 
+  /**
+   * Every failure ends the command with exit code 1 and one line saying what went wrong; problems the
+   * person can fix (bad options, a missing file or dataset, an unreachable broker) say what to do, and
+   * only {@code --verbose} adds the stack trace.
+   */
   static CommandLine commandLine() {
     return new CommandLine(new StreamCl()).setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof UserError || e instanceof DatasetNotFoundException || e instanceof ScenarioMismatchException
-          || e instanceof IllegalArgumentException) {
-        cmd.getErr().println(cmd.getColorScheme().errorText(e.getMessage()));
-        return 1;
+      cmd.getErr().println(cmd.getColorScheme().errorText(oneLine(e)));
+      if (verbose(parsed)) {
+        e.printStackTrace(cmd.getErr());
+      } else if (!isUserError(e)) {
+        cmd.getErr().println("(" + VERBOSE + " prints the stack trace)");
       }
-      throw e;
+      return 1;
     });
+  }
+
+  private static boolean isUserError(Exception e) {
+    return e instanceof UserError || e instanceof DatasetNotFoundException || e instanceof ScenarioMismatchException
+        || e instanceof IllegalArgumentException || e instanceof MissingTopicException;
+  }
+
+  /** The failure's message, and its root cause's when that says more. */
+  static String oneLine(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (root != e && root.getMessage() != null && !message.contains(root.getMessage())) {
+      message += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return message.lines().findFirst().orElse(message);
+  }
+
+  private static boolean verbose(ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption(VERBOSE)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

@@ -5,6 +5,7 @@ import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.flink.PublishProgress;
 import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.MissingTopicException;
 import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
 import java.time.Duration;
@@ -136,7 +137,7 @@ public final class EvaluationService implements Runnable, AutoCloseable {
     List<TopicPartition> partitions = reading.partitionsFor(topic, Duration.ofSeconds(30)).stream()
         .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
     if (partitions.isEmpty()) {
-      throw new IllegalStateException("Topic " + topic + " does not exist on " + clients.bootstrap()
+      throw new MissingTopicException("Topic " + topic + " does not exist on " + clients.bootstrap()
           + ": start the learner job (streamcl learn) first, or check --topic-prefix");
     }
     reading.assign(partitions);
