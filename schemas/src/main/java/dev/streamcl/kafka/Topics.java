@@ -50,6 +50,14 @@ public final class Topics implements Serializable {
     return new TopicSpec<>(prefix + ".predictions");
   }
 
+  /**
+   * Serving's answers (source SERVING), apart from the learner job's prequential predictions: a crashed
+   * learner's open transaction on its topic can never hold back read_committed readers of these.
+   */
+  public TopicSpec<Prediction> servedPredictions() {
+    return new TopicSpec<>(prefix + ".served-predictions");
+  }
+
   /** Accuracy of published model versions on the test topics. Key: {@code streamId/learner}. */
   public TopicSpec<EvalResult> eval() {
     return new TopicSpec<>(prefix + ".eval");

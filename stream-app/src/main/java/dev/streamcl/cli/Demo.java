@@ -206,7 +206,8 @@ public final class Demo {
 
   private static void createTopics(ClientConfigs clients, Topics topics, SplitFashionMnist scenario, int partitions) {
     KafkaTopics.create(clients.admin(), partitions, List.of(topics.samples().name(), topics.requests().name(),
-        topics.modelUpdates().name(), topics.predictions().name(), topics.deadLetters().name(), topics.alerts().name(),
+        topics.modelUpdates().name(), topics.predictions().name(), topics.servedPredictions().name(),
+        topics.deadLetters().name(), topics.alerts().name(),
         topics.test(scenario.name()).name(), topics.keyInit().name(), topics.eval().name()));
   }
 
@@ -223,7 +224,7 @@ public final class Demo {
   private static List<Prediction> askTestSplit(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
       String streamId, int learners) {
     EventCodec<Prediction> codec = EventCodec.predictions();
-    try (TopicReader predictions = new TopicReader(clients, topics.predictions().name());
+    try (TopicReader predictions = new TopicReader(clients, topics.servedPredictions().name());
         TopicReader tests = new TopicReader(clients, topics.test(scenario.name()).name())) {
       var start = predictions.endOffsets();
       List<ConsumerRecord<String, byte[]>> testRecords = tests.readAll();

@@ -31,7 +31,7 @@ final class ServeCommand implements Callable<Integer> {
       stopped.countDown();
     }, "serve-shutdown"));
     service.start();
-    System.out.println("Serving " + kafka.topics().requests().name() + " → " + kafka.topics().predictions().name()
+    System.out.println("Serving " + kafka.topics().requests().name() + " → " + kafka.topics().servedPredictions().name()
         + " (Ctrl-C to stop)");
     stopped.await();
     return 0;

@@ -42,7 +42,7 @@ public final class ServingTopology {
         Serdes.String(), Serdes.ByteArray()).withLoggingEnabled(largeRecords), "serve");
     topology.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(CHUNKS_STORE),
         Serdes.String(), Serdes.ByteArray()), "serve");
-    topology.addSink(PREDICTIONS_SINK, topics.predictions().name(), Serdes.String().serializer(),
+    topology.addSink(PREDICTIONS_SINK, topics.servedPredictions().name(), Serdes.String().serializer(),
         Serdes.ByteArray().serializer(), byStreamId(), "serve");
     topology.addSink(DEAD_LETTERS_SINK, topics.deadLetters().name(), Serdes.String().serializer(),
         Serdes.ByteArray().serializer(), "serve");

@@ -60,7 +60,8 @@ class EndToEndTest {
     ClientConfigs clients = ClientConfigs.of(KafkaBrokerExtension.bootstrap());
     SplitFashionMnist scenario = new SplitFashionMnist(FashionMnist.atDefaultLocation(), 7, PER_TASK);
     KafkaTopics.create(clients.admin(), 2, List.of(topics.samples().name(), topics.requests().name(),
-        topics.modelUpdates().name(), topics.predictions().name(), topics.deadLetters().name()));
+        topics.modelUpdates().name(), topics.predictions().name(), topics.servedPredictions().name(),
+        topics.deadLetters().name()));
     ScenarioPublisher publisher = new ScenarioPublisher(clients, topics, 2, 1000, false);
     STREAMS.forEach(stream -> publisher.publish(scenario, stream));
     Sample probeSample = scenario.testSample("left", 0);
@@ -133,7 +134,7 @@ class EndToEndTest {
   private static Map<Long, Prediction> awaitAnswers(ClientConfigs clients, Topics topics, int count) {
     EventCodec<Prediction> codec = EventCodec.predictions();
     Map<Long, Prediction> answers = new HashMap<>();
-    try (TopicReader reader = new TopicReader(clients, topics.predictions().name())) {
+    try (TopicReader reader = new TopicReader(clients, topics.servedPredictions().name())) {
       Map<TopicPartition, Long> start = new HashMap<>();
       reader.endOffsets().keySet().forEach(tp -> start.put(tp, 0L));
       for (ConsumerRecord<String, byte[]> record : reader.readFrom(start, records -> served(records, codec) >= count,

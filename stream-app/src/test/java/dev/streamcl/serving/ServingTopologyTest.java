@@ -84,7 +84,7 @@ class ServingTopologyTest {
     requestTopic = driver.createInputTopic(topics.requests().name(), new StringSerializer(), new ByteArraySerializer());
     updateTopic =
         driver.createInputTopic(topics.modelUpdates().name(), new StringSerializer(), new ByteArraySerializer());
-    predictionTopic = driver.createOutputTopic(topics.predictions().name(), new StringDeserializer(),
+    predictionTopic = driver.createOutputTopic(topics.servedPredictions().name(), new StringDeserializer(),
         new ByteArrayDeserializer());
     deadLetterTopic = driver.createOutputTopic(topics.deadLetters().name(), new StringDeserializer(),
         new ByteArrayDeserializer());
