@@ -12,10 +12,8 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.FeatureBatch;
+import dev.streamcl.learner.ForwardingLearner;
 import dev.streamcl.learner.Predictions;
-import dev.streamcl.learner.Publication;
-import dev.streamcl.learner.StateMerge;
-import dev.streamcl.learner.StateSchema;
 import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.learner.nmc.ClassMeanState;
@@ -27,7 +25,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -155,73 +152,24 @@ class StreamIsolationTest {
   }
 
   /** NMC that throws on the {@code failAt}-th batch of one stream, as a learner with a bug would. */
-  private record FailingOn(String stream, int failAt, NearestClassMeanLearner learner, int[] seen)
-      implements ContinualLearner<ClassMeanState, NearestClassMean> {
+  private static final class FailingOn extends ForwardingLearner<ClassMeanState, NearestClassMean> {
+    private static final long serialVersionUID = 1L;
+    private final String stream;
+    private final int failAt;
+    private int seen;
+
     FailingOn(String stream, int failAt, NearestClassMeanLearner learner) {
-      this(stream, failAt, learner, new int[1]);
+      super(learner);
+      this.stream = stream;
+      this.failAt = failAt;
     }
 
     @Override
     public Predictions testThenTrain(NearestClassMean kernel, ClassMeanState state, FeatureBatch batch) {
-      if (batch.streamId.equals(stream) && ++seen[0] == failAt) {
+      if (batch.streamId.equals(stream) && ++seen == failAt) {
         throw new IllegalStateException("failing on purpose on batch " + failAt + " of " + stream);
       }
-      return learner.testThenTrain(kernel, state, batch);
-    }
-
-    @Override
-    public String name() {
-      return learner.name();
-    }
-
-    @Override
-    public int minibatch() {
-      return learner.minibatch();
-    }
-
-    @Override
-    public ClassMeanState initialState(int featureDim) {
-      return learner.initialState(featureDim);
-    }
-
-    @Override
-    public StateSchema<ClassMeanState> stateSchema() {
-      return learner.stateSchema();
-    }
-
-    @Override
-    public Object kernelKey(String streamId, ClassMeanState state) {
-      return learner.kernelKey(streamId, state);
-    }
-
-    @Override
-    public NearestClassMean openKernel(ClassMeanState state, ComputeDevice device) {
-      return learner.openKernel(state, device);
-    }
-
-    @Override
-    public ModelUpdate snapshot(ClassMeanState state, Publication publication) {
-      return learner.snapshot(state, publication);
-    }
-
-    @Override
-    public StateMerge<ClassMeanState> merge() {
-      return learner.merge();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof FailingOn other && Objects.equals(stream, other.stream) && failAt == other.failAt;
-    }
-
-    @Override
-    public int hashCode() {
-      return Objects.hash(stream, failAt);
-    }
-
-    @Override
-    public String toString() {
-      return "FailingOn[" + stream + ", " + failAt + "]";
+      return super.testThenTrain(kernel, state, batch);
     }
   }
 }

@@ -1,13 +1,8 @@
 package dev.streamcl.learner.nmc;
 
-import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.learner.ContinualLearner;
-import dev.streamcl.learner.FeatureBatch;
-import dev.streamcl.learner.Predictions;
-import dev.streamcl.learner.Publication;
-import dev.streamcl.learner.StateMerge;
+import dev.streamcl.learner.ForwardingLearner;
 import dev.streamcl.learner.StateSchema;
-import dev.streamcl.onnx.ComputeDevice;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
@@ -75,51 +70,18 @@ public final class EvolvedClassMeanSchemas {
   }
 
   /** The same learner with another state schema: what a later build of it would be. */
-  private record SchemaSwapped(NearestClassMeanLearner learner, StateSchema<ClassMeanState> schema)
-      implements ContinualLearner<ClassMeanState, NearestClassMean> {
-    @Override
-    public String name() {
-      return learner.name();
-    }
+  private static final class SchemaSwapped extends ForwardingLearner<ClassMeanState, NearestClassMean> {
+    private static final long serialVersionUID = 1L;
+    private final StateSchema<ClassMeanState> schema;
 
-    @Override
-    public int minibatch() {
-      return learner.minibatch();
-    }
-
-    @Override
-    public ClassMeanState initialState(int featureDim) {
-      return learner.initialState(featureDim);
+    SchemaSwapped(NearestClassMeanLearner learner, StateSchema<ClassMeanState> schema) {
+      super(learner);
+      this.schema = schema;
     }
 
     @Override
     public StateSchema<ClassMeanState> stateSchema() {
       return schema;
-    }
-
-    @Override
-    public Object kernelKey(String streamId, ClassMeanState state) {
-      return learner.kernelKey(streamId, state);
-    }
-
-    @Override
-    public NearestClassMean openKernel(ClassMeanState state, ComputeDevice device) {
-      return learner.openKernel(state, device);
-    }
-
-    @Override
-    public Predictions testThenTrain(NearestClassMean kernel, ClassMeanState state, FeatureBatch batch) {
-      return learner.testThenTrain(kernel, state, batch);
-    }
-
-    @Override
-    public ModelUpdate snapshot(ClassMeanState state, Publication publication) {
-      return learner.snapshot(state, publication);
-    }
-
-    @Override
-    public StateMerge<ClassMeanState> merge() {
-      return learner.merge();
     }
   }
 }
