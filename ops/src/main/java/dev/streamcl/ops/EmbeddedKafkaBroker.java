@@ -29,6 +29,9 @@ import org.apache.kafka.common.utils.Time;
  * and {@code logs/} (formatted like {@code kafka-storage format} does, only when new).
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
+  /** Largest record batch the broker takes ({@code message.max.bytes}). */
+  public static final int MAX_RECORD_BYTES = 8 << 20;
+
   private static final String HOST = "127.0.0.1";
   private static final long READY_TIMEOUT_MS = 60_000;
 
@@ -108,6 +111,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("log.dirs", dataDir.resolve("logs").toString());
     p.put("num.partitions", Integer.toString(b.partitions));
     p.put("auto.create.topics.enable", "true");
+    // Records up to 8 MiB are taken, so the learner's own payload limit (1 MiB by default) is the one
+    // that acts: an oversized sample is dead-lettered with its reason, not refused at the producer.
+    p.put("message.max.bytes", Integer.toString(MAX_RECORD_BYTES));
     // A single node can only ever hold one replica of the internal topics.
     p.put("offsets.topic.replication.factor", "1");
     p.put("transaction.state.log.replication.factor", "1");
