@@ -65,10 +65,6 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     return new ValueStateDescriptor<>("model", new VersionedStateSerializer<>(schema));
   }
 
-  public String learnerName() {
-    return learner.name();
-  }
-
   @Override
   public void open(OpenContext openContext) {
     model = getRuntimeContext().getState(modelState(learner.stateSchema()));
@@ -163,7 +159,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         step.learnWaiting(false);
       }
     } else if (learner.minibatch() == 0 && step.state != null) {
-      step.learn(batch, 0, false); // exact per sample: nothing needs to wait
+      step.learn(batch, false); // exact per sample: nothing needs to wait
     } else {
       waiting.add(batch);
       step.warmUpIfReady(false);
@@ -225,12 +221,13 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         return;
       }
       FeatureBatch pending = WaitingSamples.joined(waiting);
-      int learned = learn(pending, 0, inputEnded);
+      int learned = learn(pending, inputEnded);
       waiting.update(learned == pending.size() ? List.of() : List.of(pending.slice(learned, pending.size())));
     }
 
-    /** Test-then-train on {@code pending} from row {@code from}, piece by piece; returns the rows learned. */
-    int learn(FeatureBatch pending, int from, boolean inputEnded) throws Exception {
+    /** Test-then-train on {@code pending}, piece by piece; returns the rows learned. */
+    int learn(FeatureBatch pending, boolean inputEnded) throws Exception {
+      int from = 0;
       K kernel = kernels.get(learner.kernelKey(ctx.getCurrentKey(), state), () -> learner.openKernel(state, device));
       while (from < pending.size()) {
         if (publish.atTaskEnd() && published.opensNewTask(pending, from)) {

@@ -34,10 +34,6 @@ public final class VersionedStateSerializer<T> extends TypeSerializer<T> {
     this.extraWriterSchema = extraWriterSchema;
   }
 
-  StateSchema<T> mapping() {
-    return mapping;
-  }
-
   private StateCodec<T> codec() {
     if (codec == null) {
       codec = new StateCodec<>(mapping);

@@ -17,11 +17,6 @@ public final class OptionValues {
     this.values = new TreeMap<>(values);
   }
 
-  /** Every option with its value, sorted by name: what two parsers must agree on. */
-  public Map<String, String> asMap() {
-    return new TreeMap<>(values);
-  }
-
   public String string(String option) {
     String value = values.get(option);
     if (value == null) {

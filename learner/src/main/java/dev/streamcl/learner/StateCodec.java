@@ -22,7 +22,7 @@ import org.apache.avro.io.EncoderFactory;
  * Learner state as bytes: the 8-byte CRC-64-AVRO fingerprint of the writer schema (little-endian,
  * as in Avro single-object encoding) and the Avro binary body. Every value names its schema, so one
  * codec reads values of every schema it knows — the state's history plus any a savepoint brought —
- * and writes the newest. Not thread-safe; {@link #duplicate()} gives each thread its own.
+ * and writes the newest. Not thread-safe: each serializer instance has its own.
  */
 public final class StateCodec<S> {
   private final StateSchema<S> mapping;
@@ -52,20 +52,6 @@ public final class StateCodec<S> {
   public StateCodec<S> knowWriter(Schema writerSchema) {
     writers.put(fingerprint(writerSchema), writerSchema);
     return this;
-  }
-
-  public StateSchema<S> mapping() {
-    return mapping;
-  }
-
-  public Schema schema() {
-    return schema;
-  }
-
-  public StateCodec<S> duplicate() {
-    StateCodec<S> copy = new StateCodec<>(mapping);
-    writers.values().forEach(copy::knowWriter);
-    return copy;
   }
 
   public byte[] encode(S state) {
