@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.StateBackendOptions;
@@ -19,6 +21,7 @@ import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -48,6 +51,12 @@ public final class KafkaLearnerJob {
    */
   public static LearnerJob create(ClientConfigs clients, String samplesTopic, Topics outputs, LearnerJobConfig config,
       OffsetsInitializer stopAt) {
+    return create(clients, samplesTopic, outputs, config, stopAt, UnaryOperator.identity());
+  }
+
+  /** As above, with {@code afterSource} applied to the raw records first (tests inject failures there). */
+  public static LearnerJob create(ClientConfigs clients, String samplesTopic, Topics outputs, LearnerJobConfig config,
+      OffsetsInitializer stopAt, UnaryOperator<DataStream<RawRecord>> afterSource) {
     List<String> inputTopics = new ArrayList<>(List.of(samplesTopic));
     inputTopics.addAll(config.warmupTopics().keySet());
     var source = KafkaSource.<RawRecord>builder()
@@ -60,9 +69,11 @@ public final class KafkaLearnerJob {
     if (stopAt != null) {
       source.setBounded(stopAt);
     }
-    KafkaSource<RawRecord> kafkaSource = source.build();
+    Source<RawRecord, ?, ?> kafkaSource = stopAt == null ? source.build()
+        : new RestorableBoundedSource<>(source.build(), inputTopics, clients.admin());
     return new LearnerJob(config,
-        env -> env.fromSource(kafkaSource, WatermarkStrategy.noWatermarks(), "samples"),
+        env -> afterSource.apply(env.fromSource(kafkaSource, WatermarkStrategy.noWatermarks(), "samples")
+            .uid("samples")),
         sink(clients, outputs, outputs.predictions().name(), "predictions", EventCodec::predictions,
             Prediction::getStreamId, Prediction::getStreamId),
         sink(clients, outputs, outputs.modelUpdates().name(), "model-updates", EventCodec::modelUpdates,
@@ -163,6 +174,11 @@ public final class KafkaLearnerJob {
       Topics topics, String topic, String kind, EventRecordSerializer.EventCodecFactory<T> codec,
       EventRecordSerializer.Field<T> key, EventRecordSerializer.Field<T> streamId) {
     Properties producer = clients.common();
+    // A crashed job's open transactions hold back read_committed readers of its own topics (serving has
+    // topics of its own) until the job restarts, which reuses the transactional ids and so aborts them at
+    // once, or until they time out. The timeout must outlive the slowest checkpoint plus a restart, since a
+    // restored job commits its last completed checkpoint's transactions: under backpressure an aligned
+    // checkpoint of this job took over a minute on 2 cores, so it stays long.
     producer.put("transaction.timeout.ms", Integer.toString(ClientConfigs.TRANSACTION_TIMEOUT_MS));
     return KafkaSink.<T>builder()
         .setBootstrapServers(clients.bootstrap())

@@ -15,6 +15,7 @@ import dev.streamcl.learner.Warmup;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -114,8 +115,26 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     }
     try {
       work.run();
+    } catch (LearnerFailure e) {
+      quarantine(ctx, (RuntimeException) e.getCause());
+    }
+  }
+
+  /**
+   * What the learner plug-in threw, as opposed to Flink's runtime (a task being cancelled fails its
+   * output collector): only the learner's own failures quarantine a stream.
+   */
+  private static final class LearnerFailure extends RuntimeException {
+    LearnerFailure(RuntimeException cause) {
+      super(cause);
+    }
+  }
+
+  private static <T> T guarded(Supplier<T> learnerCall) {
+    try {
+      return learnerCall.get();
     } catch (RuntimeException e) {
-      quarantine(ctx, e);
+      throw new LearnerFailure(e);
     }
   }
 
@@ -147,7 +166,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     if (progress.value() == null) {
       progress.update(new PublishProgress());
-      model.update(learner.initialState(batch.dim));
+      model.update(guarded(() -> learner.initialState(batch.dim)));
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     }
     Step step = new Step(ctx, out);
@@ -203,9 +222,9 @@ public final class LearnerFunction<S, K extends AutoCloseable>
       }
       FeatureBatch source = WaitingSamples.joined(candidates);
       FeatureBatch fitOn = source.slice(0, Math.min(warmup.samplesWanted(), source.size()));
-      state = warmup.fit(fitOn);
+      state = guarded(() -> warmup.fit(fitOn));
       warmupSamples.clear();
-      String shortfall = warmup.shortfall(fitOn.size());
+      String shortfall = guarded(() -> warmup.shortfall(fitOn.size()));
       if (shortfall != null) {
         ctx.output(OutputTags.ALERTS, alert(ctx.getCurrentKey(), AlertSeverity.WARNING,
             learner.name() + " on stream " + ctx.getCurrentKey() + ": " + shortfall, published));
@@ -228,7 +247,8 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     /** Test-then-train on {@code pending}, piece by piece; returns the rows learned. */
     int learn(FeatureBatch pending, boolean inputEnded) throws Exception {
       int from = 0;
-      K kernel = kernels.get(learner.kernelKey(ctx.getCurrentKey(), state), () -> learner.openKernel(state, device));
+      Object kernelKey = guarded(() -> learner.kernelKey(ctx.getCurrentKey(), state));
+      K kernel = kernels.get(kernelKey, () -> guarded(() -> learner.openKernel(state, device)));
       while (from < pending.size()) {
         if (publish.atTaskEnd() && published.opensNewTask(pending, from)) {
           publishIfLearned(PublishProgress.Trigger.TASK_END);
@@ -240,7 +260,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
           break;
         }
         FeatureBatch piece = from == 0 && end == pending.size() ? pending : pending.slice(from, end);
-        Predictions predictions = learner.testThenTrain(kernel, state, piece);
+        Predictions predictions = guarded(() -> learner.testThenTrain(kernel, state, piece));
         PredictionEvents.emitAndCount(out, piece, predictions, learner.name(), published);
         if (published.labelledSincePublish >= publish.everyLabelled()) {
           publish(PublishProgress.Trigger.INTERVAL);
@@ -271,10 +291,14 @@ public final class LearnerFunction<S, K extends AutoCloseable>
       DeltaPublishing<S> deltas = learner.deltas();
       boolean snapshot = deltas == null || publication.version() == 1
           || published.deltasSinceSnapshot >= deltas.snapshotEvery();
-      ModelUpdate update = snapshot ? learner.snapshot(state, publication) : deltas.delta(state, publication);
+      ModelUpdate update = guarded(() -> snapshot ? learner.snapshot(state, publication)
+          : deltas.delta(state, publication));
       if (deltas != null) {
         published.deltasSinceSnapshot = snapshot ? 0 : published.deltasSinceSnapshot + 1;
-        deltas.published(state);
+        guarded(() -> {
+          deltas.published(state);
+          return null;
+        });
       }
       for (ModelUpdate chunk : ModelUpdateChunks.split(published.annotate(update, trigger),
           ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -55,7 +56,7 @@ public final class Demo {
    */
   public record Settings(String bootstrap, Properties clientProperties, String topicPrefix, Path dataDir, long seed,
       String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress, boolean joint,
-      int evaluateEvery, Path reportDir) {
+      int evaluateEvery, Path reportDir, CheckpointOptions checkpoints) {
     String jointStreamId() {
       return streamId + "-joint";
     }
@@ -118,23 +119,17 @@ public final class Demo {
     Topics topics = new Topics(settings.topicPrefix());
     createTopics(clients, topics, scenario, settings.partitions());
 
-    out.println("Publishing " + scenario.name() + " (seed " + settings.seed() + ") to " + topics.samples().name());
-    ScenarioPublisher publisher = new ScenarioPublisher(clients, topics, settings.partitions(),
-        ScenarioPublisher.DEFAULT_COMMIT_EVERY, settings.progress());
-    publisher.publish(scenario, settings.streamId());
-    if (settings.joint()) {
-      out.println("Publishing the same samples in one i.i.d. order to stream " + settings.jointStreamId());
-      publisher.publish(scenario.iid(), settings.jointStreamId());
+    LocalFlink.Resumable resumable = settings.checkpoints() == null ? null : settings.checkpoints()
+        .resumable(clients, topics.prefix(), "demo", settings.learner(), inputTopics(topics, settings), true);
+    if (resumable != null && resumable.checkpoints().newest().isPresent()) {
+      out.println("Resuming the interrupted demo: its samples are on " + topics.samples().name() + " already");
+    } else {
+      publish(settings, scenario, clients, topics, out);
     }
-    settings.learner().warmupTopics().forEach((topic, samples) -> {
-      out.println("Publishing " + samples + " unlabelled images of all classes to " + topic);
-      publisher.publishUnlabelled(scenario, settings.streamId(), topic, samples);
-    });
-
     out.println("Running the learner job on a local Flink MiniCluster (parallelism "
         + settings.learner().parallelism() + ")");
     JobExecutionResult job = LocalFlink.run(KafkaLearnerJob.create(clients, topics, settings.learner(), true),
-        settings.learner(), "streamcl-demo-learner");
+        settings.learner(), "streamcl-demo-learner", resumable, out);
     long learned = LearnerJob.samplesIn(job);
     Throughputs.publish(clients, topics, LearnerJob.throughputs(job, "streamcl-demo-learner", Instant.now()));
     double seconds = job.getNetRuntime() / 1000.0;
@@ -166,6 +161,28 @@ public final class Demo {
       return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners, evaluation, report, html,
           published);
     }
+  }
+
+  private static void publish(Settings settings, SplitFashionMnist scenario, ClientConfigs clients, Topics topics,
+      PrintStream out) {
+    out.println("Publishing " + scenario.name() + " (seed " + settings.seed() + ") to " + topics.samples().name());
+    ScenarioPublisher publisher = new ScenarioPublisher(clients, topics, settings.partitions(),
+        ScenarioPublisher.DEFAULT_COMMIT_EVERY, settings.progress());
+    publisher.publish(scenario, settings.streamId());
+    if (settings.joint()) {
+      out.println("Publishing the same samples in one i.i.d. order to stream " + settings.jointStreamId());
+      publisher.publish(scenario.iid(), settings.jointStreamId());
+    }
+    settings.learner().warmupTopics().forEach((topic, samples) -> {
+      out.println("Publishing " + samples + " unlabelled images of all classes to " + topic);
+      publisher.publishUnlabelled(scenario, settings.streamId(), topic, samples);
+    });
+  }
+
+  private static List<String> inputTopics(Topics topics, Settings settings) {
+    List<String> inputs = new ArrayList<>(List.of(topics.samples().name()));
+    inputs.addAll(settings.learner().warmupTopics().keySet());
+    return inputs;
   }
 
   /** Labelled predictions in the prequential accuracy window of the report. */

@@ -31,6 +31,7 @@ final class DemoCommand implements Callable<Integer> {
   String topicPrefix;
 
   @Mixin ScenarioOptions scenario;
+  @Mixin CheckpointOptions checkpoints;
 
   @Option(names = "--joint", description = "Also learn an i.i.d. copy of the stream and report its fine-tuned head as "
       + "'joint', the upper bound (needs finetune in --learners; doubles the job's work).")
@@ -61,7 +62,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
         topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
-        scenario.partitions, learner, true, joint, evaluateEvery, reportDir), out);
+        scenario.partitions, learner, true, joint, evaluateEvery, reportDir,
+        bootstrap == null ? null : checkpoints), out);
     print(result, learner, out);
     out.println();
     out.print(SummaryTable.format(result.report()));

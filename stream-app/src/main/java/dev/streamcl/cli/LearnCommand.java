@@ -8,6 +8,7 @@ import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.report.Throughputs;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -18,13 +19,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "learn", mixinStandardHelpOptions = true, modelTransformer = LearnerJobOptions.Transformer.class,
-    description = "Runs the learner job (Kafka → encoder → learners → model updates) on a local Flink MiniCluster.")
+    description = "Runs the learner job (Kafka → encoder → learners → model updates) on a local Flink MiniCluster; "
+        + "a restarted job resumes from its newest checkpoint.")
 final class LearnCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
+  @Mixin CheckpointOptions checkpoints;
   @Spec CommandSpec spec;
 
   @Option(names = "--bounded",
-      description = "Stop at the samples topic's end as of start (replays); default: run until stopped.")
+      description = "Stop at the samples topic's end as of the first start (replays); default: run until stopped.")
   boolean bounded;
 
   @Override
@@ -32,8 +35,12 @@ final class LearnCommand implements Callable<Integer> {
     LearnerJobConfig config = LearnerOptions.config(spec, kafka.topicPrefix);
     ClientConfigs clients = kafka.clients();
     String job = "streamcl-learner " + kafka.topicPrefix;
+    List<String> inputs = new ArrayList<>(List.of(kafka.topics().samples().name()));
+    inputs.addAll(config.warmupTopics().keySet());
+    LocalFlink.Resumable resumable = checkpoints.resumable(clients, kafka.topicPrefix, "learn", config, inputs,
+        bounded);
     JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, kafka.topics(), config, bounded),
-        config, job);
+        config, job, resumable, System.out);
     long learned = LearnerJob.samplesIn(result);
     System.out.printf("Learned from %,d samples in %.1f s (%,.0f samples/s)%n", learned,
         result.getNetRuntime() / 1000.0, learned * 1000.0 / Math.max(1, result.getNetRuntime()));

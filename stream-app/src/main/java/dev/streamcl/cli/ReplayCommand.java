@@ -32,6 +32,7 @@ import picocli.CommandLine.Parameters;
         + "Then checks that every model update is byte-identical and prints the final per-task accuracies of both.")
 final class ReplayCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
+  @Mixin CheckpointOptions checkpoints;
 
   @Parameters(index = "0", description = "Scenario whose test topic to evaluate on, e.g. split-fmnist")
   String scenario;
@@ -52,13 +53,16 @@ final class ReplayCommand implements Callable<Integer> {
     ClientConfigs clients = kafka.clients();
     Topics original = kafka.topics();
     Topics replay = new Topics(Objects.requireNonNullElse(into, kafka.topicPrefix + ".replay"));
-    return run(clients, original, replay, scenario, ComputeDevice.parse(device, false), parallelism,
+    return run(clients, original, replay, scenario, ComputeDevice.parse(device, false), parallelism, checkpoints,
         System.out) ? 0 : 1;
   }
 
-  /** Replays the run on {@code original}'s topics into {@code replay}'s; true when it reproduced the run exactly. */
+  /**
+   * Replays the run on {@code original}'s topics into {@code replay}'s; true when it reproduced the run
+   * exactly. With {@code checkpoints}, an interrupted replay resumes; without (null), it runs once.
+   */
   static boolean run(ClientConfigs clients, Topics original, Topics replay, String scenario,
-      ComputeDevice device, int parallelism, PrintStream out) throws Exception {
+      ComputeDevice device, int parallelism, CheckpointOptions checkpoints, PrintStream out) throws Exception {
     RecordedRun recorded = RecordedRun.read(clients, original.modelUpdates().name());
     LearnerJobConfig config = JobProperties.parse(recorded.jobProperties(), device, parallelism,
         LearnerJobOptions.defaults().checkpointIntervalMs());
@@ -68,13 +72,17 @@ final class ReplayCommand implements Callable<Integer> {
     for (String warmupTopic : config.warmupTopics().keySet()) {
       stop.putAll(RecordedRun.endOffsets(clients, warmupTopic));
     }
-    requireFresh(clients, replay);
+    LocalFlink.Resumable resumable = checkpoints == null ? null : checkpoints.resumable(clients, replay.prefix(),
+        "replay", config, stop.keySet().stream().map(TopicPartition::topic).distinct().toList(), true);
+    if (resumable == null || resumable.checkpoints().newest().isEmpty()) {
+      requireFresh(clients, replay);
+    }
     KafkaTopics.create(clients.admin(), samplesStop.size(), List.of(replay.modelUpdates().name(),
         replay.predictions().name(), replay.deadLetters().name(), replay.eval().name(), replay.alerts().name()));
     out.printf("Replaying %s (learners %s) from %s up to offsets %s into %s.*%n", recorded.models(),
         String.join(",", config.learners()), samples, new TreeMap<>(toStrings(stop)), replay.prefix());
     LocalFlink.run(KafkaLearnerJob.create(clients, samples, replay, config, OffsetsInitializer.offsets(stop)), config,
-        "streamcl-replay " + replay.prefix());
+        "streamcl-replay " + replay.prefix(), resumable, out);
 
     RecordedRun replayed = RecordedRun.read(clients, replay.modelUpdates().name());
     List<String> differences = recorded.differencesFrom(replayed);

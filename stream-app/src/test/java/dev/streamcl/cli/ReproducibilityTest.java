@@ -79,7 +79,7 @@ class ReproducibilityTest {
     demo(KafkaBrokerExtension.bootstrap(), first.prefix(), reports, first.keyInit().name());
     Topics replay = new Topics(first.prefix() + ".replay");
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    boolean identical = ReplayCommand.run(clients, first, replay, SplitFashionMnist.NAME, ComputeDevice.cpu(), 2,
+    boolean identical = ReplayCommand.run(clients, first, replay, SplitFashionMnist.NAME, ComputeDevice.cpu(), 2, null,
         new PrintStream(printed, true, StandardCharsets.UTF_8));
     System.out.println(printed.toString(StandardCharsets.UTF_8));
 
@@ -102,7 +102,7 @@ class ReproducibilityTest {
         .build();
     return Demo.run(new Demo.Settings(bootstrap, new Properties(), topicPrefix,
         FashionMnist.atDefaultLocation().dir(), SEED, "split-fmnist", PER_TASK, 2, learner, false, false, 2,
-        reportDir), System.out);
+        reportDir, null), System.out);
   }
 
   private static List<byte[]> encoded(List<EvalResult> results) {
