@@ -276,8 +276,8 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         published.deltasSinceSnapshot = snapshot ? 0 : published.deltasSinceSnapshot + 1;
         deltas.published(state);
       }
-      for (ModelUpdate chunk : ModelUpdateChunks.split(published.annotate(update, trigger),
-          ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+      ModelUpdate annotated = ModelUpdateChunks.withPortableModelDigest(published.annotate(update, trigger));
+      for (ModelUpdate chunk : ModelUpdateChunks.split(annotated, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
         ctx.output(OutputTags.MODEL_UPDATES, chunk);
       }
     }
