@@ -1,9 +1,9 @@
 package dev.streamcl.encoder;
 
 import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.ModelBytes;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.onnx.GraphBuilder;
-import dev.streamcl.onnx.ModelBytes;
 import dev.streamcl.onnx.OnnxKernel;
 import java.util.Arrays;
 import java.util.stream.Collectors;

@@ -300,8 +300,8 @@ public final class LearnerFunction<S, K extends AutoCloseable>
           return null;
         });
       }
-      for (ModelUpdate chunk : ModelUpdateChunks.split(published.annotate(update, trigger),
-          ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+      ModelUpdate annotated = ModelUpdateChunks.withPortableModelDigest(published.annotate(update, trigger));
+      for (ModelUpdate chunk : ModelUpdateChunks.split(annotated, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
         ctx.output(OutputTags.MODEL_UPDATES, chunk);
       }
     }

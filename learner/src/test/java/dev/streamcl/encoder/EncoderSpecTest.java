@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamcl.events.ModelBytes;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.onnx.GraphBuilder;
-import dev.streamcl.onnx.ModelBytes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

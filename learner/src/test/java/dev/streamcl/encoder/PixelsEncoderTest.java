@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.ModelBytes;
 import dev.streamcl.onnx.ComputeDevice;
-import dev.streamcl.onnx.ModelBytes;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 

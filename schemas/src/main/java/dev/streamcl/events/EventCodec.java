@@ -3,9 +3,15 @@ package dev.streamcl.events;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.StringJoiner;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificRecord;
@@ -16,16 +22,21 @@ import org.apache.avro.specific.SpecificRecord;
  * Encoders and decoders are not thread-safe; make one per thread or operator instance.
  */
 public final class EventCodec<T extends SpecificRecord> {
+  private static final HexFormat HEX = HexFormat.ofDelimiter(" ");
+  /** Bytes before the fingerprint: the single-object marker {@code C3 01}. */
+  private static final int MARKER_BYTES = 2;
+  private static final int FINGERPRINT_BYTES = Long.BYTES;
+
   private final Class<T> type;
+  private final List<Schema> released;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
 
   private EventCodec(Class<T> type, Schema current, String eventName) {
     this.type = type;
+    this.released = SchemaHistory.versions(eventName);
     SchemaStore.Cache store = new SchemaStore.Cache();
-    for (Schema released : SchemaHistory.versions(eventName)) {
-      store.addSchema(released);
-    }
+    released.forEach(store::addSchema);
     SpecificData model = SpecificData.getForClass(type);
     this.encoder = new BinaryMessageEncoder<>(model, current);
     this.decoder = new BinaryMessageDecoder<>(model, current, store);
@@ -81,10 +92,27 @@ public final class EventCodec<T extends SpecificRecord> {
     }
     try {
       return decoder.decode(bytes);
+    } catch (MissingSchemaException e) {
+      throw new MalformedEventException(type.getSimpleName() + " written with a schema this reader does not know "
+          + "(fingerprint " + HEX.formatHex(bytes, MARKER_BYTES, MARKER_BYTES + FINGERPRINT_BYTES) + "; released "
+          + knownFingerprints() + "): upgrade the reader to a release that has the writer's schema, or have the "
+          + "producer write a released version (docs/events.md lists them)", e);
     } catch (IOException | RuntimeException e) {
       throw new MalformedEventException("Not a single-object-encoded " + type.getSimpleName() + " ("
           + bytes.length + " bytes): " + e.getMessage()
           + ". Producers must write Avro single-object encoding with a released schema.", e);
     }
+  }
+
+  /** Released versions with their fingerprints as they appear in a record's header. */
+  private String knownFingerprints() {
+    StringJoiner known = new StringJoiner(", ");
+    for (int v = 0; v < released.size(); v++) {
+      long fingerprint = SchemaNormalization.parsingFingerprint64(released.get(v));
+      byte[] header = ByteBuffer.allocate(FINGERPRINT_BYTES).order(ByteOrder.LITTLE_ENDIAN).putLong(fingerprint)
+          .array();
+      known.add("v" + (v + 1) + " " + HEX.formatHex(header));
+    }
+    return known.toString();
   }
 }

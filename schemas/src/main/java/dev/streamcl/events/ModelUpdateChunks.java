@@ -16,13 +16,21 @@ import java.util.Map;
  * those chunks, in chunk order, and chunks without tensors are appended while bytes remain. A chunk
  * carries a slice of the portable model or null; chunk 0 carries the whole model when it fits there,
  * so such updates are cut exactly as before the portable model was sliced. {@link #assemble} joins
- * the slices in chunk order.
+ * the slices in chunk order and checks them against the whole model's SHA-256 where the writer
+ * recorded one ({@link #withPortableModelDigest}).
  */
 public final class ModelUpdateChunks {
   /** A payload budget per message that stays under Kafka's default 1 MiB message limit. */
   public static final int KAFKA_SAFE_TENSOR_BYTES = 512 * 1024;
 
   private ModelUpdateChunks() {}
+
+  /** Records the whole portable model's SHA-256 on the update (null without one), before it is split. */
+  public static ModelUpdate withPortableModelDigest(ModelUpdate update) {
+    ByteBuffer model = update.getPortableModel();
+    update.setPortableModelSha256(model == null ? null : ModelBytes.sha256(model));
+    return update;
+  }
 
   public static List<ModelUpdate> split(ModelUpdate update, int maxTensorBytes) {
     if (maxTensorBytes < 1) {
@@ -124,8 +132,21 @@ public final class ModelUpdateChunks {
     }
     List<NamedTensor> tensors = new ArrayList<>();
     slices.values().forEach(parts -> tensors.add(join(parts)));
-    return ModelUpdate.newBuilder(first).setTensors(tensors).setChunkIndex(0).setChunkCount(1)
+    ModelUpdate whole = ModelUpdate.newBuilder(first).setTensors(tensors).setChunkIndex(0).setChunkCount(1)
         .setPortableModel(portableModel(ordered)).build();
+    checkPortableModel(whole);
+    return whole;
+  }
+
+  private static void checkPortableModel(ModelUpdate whole) {
+    String expected = whole.getPortableModelSha256();
+    ByteBuffer model = whole.getPortableModel();
+    if (expected != null && (model == null || !expected.equals(ModelBytes.sha256(model)))) {
+      throw new IllegalArgumentException("Model update " + whole.getStreamId() + "/" + whole.getLearner() + " v"
+          + whole.getModelVersion() + ": the assembled portable model (" + (model == null ? 0 : model.remaining())
+          + " bytes) does not match its portableModelSha256; a chunk is corrupt or from another run, "
+          + "so read this version's chunks again");
+    }
   }
 
   // One slice (the usual case) is returned as it is; several are copied into one buffer.

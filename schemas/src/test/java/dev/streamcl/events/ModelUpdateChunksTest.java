@@ -3,10 +3,12 @@ package dev.streamcl.events;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,6 +16,8 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
 import org.junit.jupiter.api.Test;
 
 class ModelUpdateChunksTest {
@@ -89,7 +93,9 @@ class ModelUpdateChunksTest {
   @Test
   void smallPortableModelsProduceTheSameRecordsAsBefore() throws Exception {
     Random random = new Random(3);
-    EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+    // Written with the schema of that release (v2), whose fields the current one extends at the end.
+    BinaryMessageEncoder<ModelUpdate> v2 = new BinaryMessageEncoder<>(SpecificData.get(),
+        SchemaHistory.versions("ModelUpdate").get(1));
     MessageDigest sha = MessageDigest.getInstance("SHA-256");
     int records = 0;
     // rows, width, portable bytes, budget
@@ -113,8 +119,8 @@ class ModelUpdateChunksTest {
       List<ModelUpdate> before = splitAsBefore(update, c[3]);
       assertEquals(before.size(), now.size(), "chunk count, case " + List.of(c[0], c[1], c[2]));
       for (int i = 0; i < now.size(); i++) {
-        byte[] record = codec.encode(now.get(i));
-        assertArrayEquals(codec.encode(before.get(i)), record,
+        byte[] record = bytes(v2.encode(now.get(i)));
+        assertArrayEquals(bytes(v2.encode(before.get(i))), record,
             "record bytes of chunk " + i + ", case " + List.of(c[0], c[1], c[2]));
         sha.update(record);
         records++;
@@ -129,6 +135,28 @@ class ModelUpdateChunksTest {
   /** SHA-256 of the 24 records above as split by ModelUpdateChunks of commit 5565a51. */
   private static final String RECORDS_SHA256_BEFORE =
       "80ac17c065abf142a05c5124351c4e12af7a000fb1528f680cbb9e144743306e";
+
+  @Test
+  void theRecordedDigestCatchesAPortableModelAssembledFromWrongSlices() throws Exception {
+    Random random = new Random(13);
+    int budget = 7 * 12 * Float.BYTES;
+    byte[] model = randomBytes(random, 3 * budget);
+    ModelUpdate update = ModelUpdateChunks.withPortableModelDigest(
+        update(denseAndSparse(random), ByteBuffer.wrap(model)));
+    assertEquals(HexFormat.of().formatHex(sha256(model)), update.getPortableModelSha256());
+    List<ModelUpdate> chunks = ModelUpdateChunks.split(update, budget);
+    chunks.forEach(c -> assertEquals(update.getPortableModelSha256(), c.getPortableModelSha256()));
+    assertEquals(update, ModelUpdateChunks.assemble(chunks));
+
+    List<ModelUpdate> corrupted = new ArrayList<>(chunks);
+    ModelUpdate last = corrupted.get(chunks.size() - 1);
+    byte[] slice = bytes(last.getPortableModel());
+    slice[0] ^= 1;
+    corrupted.set(chunks.size() - 1, ModelUpdate.newBuilder(last).setPortableModel(ByteBuffer.wrap(slice)).build());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ModelUpdateChunks.assemble(corrupted));
+    assertTrue(e.getMessage().contains("does not match its portableModelSha256"), e.getMessage());
+  }
 
   @Test
   void assemblingChunksWithoutAPortableModelGivesNone() {
@@ -177,6 +205,10 @@ class ModelUpdateChunksTest {
     byte[] out = new byte[buffer.remaining()];
     buffer.duplicate().get(out);
     return out;
+  }
+
+  private static byte[] sha256(byte[] bytes) throws NoSuchAlgorithmException {
+    return MessageDigest.getInstance("SHA-256").digest(bytes);
   }
 
   private static byte[] randomBytes(Random random, int n) {

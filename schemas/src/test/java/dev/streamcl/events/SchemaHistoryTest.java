@@ -6,16 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.generic.GenericRecordBuilder;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.SchemaStore;
@@ -63,6 +67,29 @@ class SchemaHistoryTest {
     MalformedEventException e = assertThrows(MalformedEventException.class,
         () -> samples.decode(new byte[] {1, 2, 3, 4, 5}));
     assertTrue(e.getMessage().contains("single-object"), e.getMessage());
+  }
+
+  @Test
+  void aRecordOfAnUnreleasedSchemaNamesItsFingerprintAndTheReleasedOnes() throws Exception {
+    Schema unreleased = SchemaBuilder.record("Sample").namespace("dev.streamcl.events").fields()
+        .requiredString("streamId").requiredLong("sequence").endRecord();
+    GenericRecord sample = new GenericRecordBuilder(unreleased).set("streamId", "s").set("sequence", 1L).build();
+    byte[] bytes = toArray(new BinaryMessageEncoder<GenericRecord>(GenericData.get(), unreleased).encode(sample));
+
+    MalformedEventException e = assertThrows(MalformedEventException.class, () -> EventCodec.samples().decode(bytes));
+    String fingerprint = HexFormat.ofDelimiter(" ").formatHex(bytes, 2, 10);
+    String released = HexFormat.ofDelimiter(" ").formatHex(EventCodec.samples().encode(sampleOfTheCurrentVersion()),
+        2, 10);
+    assertTrue(e.getMessage().startsWith("Sample written with a schema this reader does not know (fingerprint "
+        + fingerprint + ";"), e.getMessage());
+    assertTrue(e.getMessage().contains("v" + SchemaHistory.versions("Sample").size() + " " + released),
+        "lists the released fingerprints: " + e.getMessage());
+    assertTrue(e.getMessage().contains("upgrade the reader"), e.getMessage());
+  }
+
+  private static Sample sampleOfTheCurrentVersion() {
+    return Sample.newBuilder().setStreamId("s").setSequence(0).setEventTime(Instant.EPOCH)
+        .setInput(new Text("hello")).build();
   }
 
   private static void roundTrip(String event, Schema writer) throws Exception {

@@ -215,7 +215,9 @@ class KvbPortableModelTest {
       keys[i] = (float) random.nextGaussian();
     }
     KeyValueBottleneck state = KeyValueBottleneck.withKeys(config, DIM, keys);
-    ModelUpdate snapshot = KeyValueBottleneckModel.snapshot("s", 1, state, PIXELS, List.of(), Instant.EPOCH);
+    // With the portable model's digest on every chunk, as the learner job publishes it.
+    ModelUpdate snapshot = ModelUpdateChunks.withPortableModelDigest(
+        KeyValueBottleneckModel.snapshot("s", 1, state, PIXELS, List.of(), Instant.EPOCH));
     int portableBytes = snapshot.getPortableModel().remaining();
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
     List<ModelUpdate> chunks = ModelUpdateChunks.split(snapshot, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES);
