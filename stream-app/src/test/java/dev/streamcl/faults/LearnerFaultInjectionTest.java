@@ -111,12 +111,12 @@ class LearnerFaultInjectionTest {
         "--publish-every", "500", "--parallelism", "2");
     try (VersionWatch versions = new VersionWatch(clients, samples)) {
       for (int k = 1; k <= FAILURES; k++) {
-        LearnProcess learn = LearnProcess.start(log, args);
+        StreamClProcess learn = StreamClProcess.start(log, "learn", args);
         versions.awaitAtLeast(STREAM, NearestClassMeanModel.LEARNER, k * finalNmcVersion / (FAILURES + 2),
             RUN_TIMEOUT, learn::isAlive);
         learn.kill();
       }
-      assertEquals(0, LearnProcess.start(log, args).awaitExit((int) RUN_TIMEOUT.toMinutes()),
+      assertEquals(0, StreamClProcess.start(log, "learn", args).awaitExit((int) RUN_TIMEOUT.toMinutes()),
           "the last start of learn failed; see " + log.toAbsolutePath());
     }
     assertIdenticalToFailureFree(FaultLedger.compare(clients, reference, samples), "learn killed with SIGKILL");
