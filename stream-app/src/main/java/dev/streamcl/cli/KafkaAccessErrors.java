@@ -3,13 +3,22 @@ package dev.streamcl.cli;
 import dev.streamcl.kafka.ClientConfigs;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.flink.util.SerializedThrowable;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
@@ -21,7 +30,8 @@ import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
  * One line for a failed Kafka login or a denied operation, found anywhere in a failure's causes (also in
  * a Flink job's): who was refused what, and the command that fixes it. Kafka's exceptions name neither
  * the user nor, for topics, the operation: the user comes from the client properties, the operation from
- * the client that was denied (a producer writes, a consumer reads, an admin client creates).
+ * the broker (which of READ and WRITE it allows the user) or else from the client that was denied (a
+ * producer writes, a consumer reads, an admin client creates).
  */
 final class KafkaAccessErrors {
   private static final Pattern USERNAME = Pattern.compile("username=\"([^\"]*)\"");
@@ -85,7 +95,7 @@ final class KafkaAccessErrors {
   private static String authorization(AuthorizationException denied, List<Throwable> chain, String bootstrap,
       Path file) {
     String principal = user(properties(file)).map(u -> "User:" + u).orElse("this client's principal");
-    Denial denial = denial(denied, chain);
+    Denial denial = denial(denied, chain, bootstrap, file);
     return "Kafka at " + bootstrap + " denied " + principal + " " + String.join("/", denial.operations()) + " on "
         + denial.resource() + " (" + denied.getClass().getSimpleName() + "). Have an admin allow it: kafka-acls.sh"
         + " --bootstrap-server " + bootstrap + " --command-config " + ADMIN_CONFIG + " --add --allow-principal "
@@ -96,10 +106,10 @@ final class KafkaAccessErrors {
   /** What was denied, and how kafka-acls.sh names it. */
   private record Denial(List<String> operations, String resource, String aclResource) {}
 
-  private static Denial denial(AuthorizationException denied, List<Throwable> chain) {
+  private static Denial denial(AuthorizationException denied, List<Throwable> chain, String bootstrap, Path file) {
     if (denied instanceof TopicAuthorizationException topics && !topics.unauthorizedTopics().isEmpty()) {
       String names = String.join(",", topics.unauthorizedTopics());
-      return new Denial(topicOperations(chain), "topic " + names,
+      return new Denial(topicOperations(chain, topics.unauthorizedTopics(), bootstrap, file), "topic " + names,
           topics.unauthorizedTopics().stream().map(t -> "--topic " + t).reduce((a, b) -> a + " " + b).orElseThrow());
     }
     if (denied instanceof GroupAuthorizationException group && group.groupId() != null) {
@@ -113,18 +123,50 @@ final class KafkaAccessErrors {
     return new Denial(List.of("the operation"), "the resource in '" + firstLine(denied) + "'", "<resource>");
   }
 
+  /**
+   * The broker's word first: of READ and WRITE, those the user is not allowed on the topics; when that
+   * leaves both (or the broker cannot say), the client that was denied.
+   */
+  private static List<String> topicOperations(List<Throwable> chain, Set<String> topics, String bootstrap,
+      Path file) {
+    List<String> missing = missingTopicOperations(topics, bootstrap, file);
+    if (missing.size() == 1) {
+      return missing;
+    }
+    return deniedClient(chain).orElse(List.of("READ", "WRITE"));
+  }
+
   /** A producer was denied writing, a consumer reading, an admin client creating or describing. */
-  private static List<String> topicOperations(List<Throwable> chain) {
+  private static Optional<List<String>> deniedClient(List<Throwable> chain) {
     for (int i = chain.size() - 1; i >= 0; i--) {
       for (StackTraceElement frame : chain.get(i).getStackTrace()) {
         for (Map.Entry<String, List<String>> client : TOPIC_OPERATIONS) {
           if (frame.getClassName().startsWith(client.getKey())) {
-            return client.getValue();
+            return Optional.of(client.getValue());
           }
         }
       }
     }
-    return List.of("READ", "WRITE");
+    return Optional.empty();
+  }
+
+  /** READ and WRITE, less what the broker says this user may do on all the topics; empty if it cannot say. */
+  private static List<String> missingTopicOperations(Set<String> topics, String bootstrap, Path file) {
+    Properties admin = new ClientConfigs(bootstrap, properties(file), true).admin();
+    admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    admin.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "5000");
+    try (Admin client = Admin.create(admin)) {
+      Collection<TopicDescription> described = client.describeTopics(topics,
+          new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames().get(10, TimeUnit.SECONDS)
+          .values();
+      return Stream.of(AclOperation.READ, AclOperation.WRITE)
+          .filter(op -> described.stream().anyMatch(d -> d.authorizedOperations() == null
+              || !d.authorizedOperations().contains(op)))
+          .map(AclOperation::name).toList();
+    } catch (Exception e) {
+      // Not even DESCRIBE, or no answer: the stack of the failure has to tell.
+      return List.of();
+    }
   }
 
   private static Optional<String> user(Properties client) {

@@ -2,6 +2,7 @@ package dev.streamcl.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.events.DeadLetter;
@@ -16,6 +17,7 @@ import dev.streamcl.kafka.Topics;
 import dev.streamcl.ops.EmbeddedKafkaBroker;
 import dev.streamcl.ops.KafkaAccess;
 import dev.streamcl.ops.KafkaBrokerExtension;
+import dev.streamcl.ops.KafkaTopics;
 import dev.streamcl.ops.SecuredLocalKafka;
 import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.SplitFashionMnist;
@@ -25,6 +27,7 @@ import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -43,8 +46,8 @@ import picocli.CommandLine;
 /**
  * The pipeline on the broker of {@code streamcl broker --security sasl-scram-tls} (SASL/SCRAM-SHA-512
  * over TLS, ACLs), run through the command line with the client properties file the broker wrote: the
- * pipeline user publishes, learns and evaluates; a wrong password and a missing ACL each end the command
- * with one line saying who was refused what.
+ * pipeline user publishes, learns and evaluates; a wrong password and a missing ACL (in publish, in the
+ * Flink job, in the serving service) each end the command with one line saying who was refused what.
  */
 class SecuredBrokerTest {
   private static final String LEARN_OPTIONS = "--encoder pixels:28x28 --learners nmc --parallelism 1 "
@@ -131,11 +134,24 @@ class SecuredBrokerTest {
     assertOneLine(err, "denied User:noread READ on topic " + topics.samples().name());
   }
 
+  @Test
+  void aMissingReadAclStoppingTheServingServiceIsOneLineToo() throws Exception {
+    Topics topics = new Topics(prefix("noserving"));
+    KafkaTopics.create(kafka.broker().adminProperties(), 2, List.of(topics.requests().name(),
+        topics.modelUpdates().name(), topics.servedPredictions().name()));
+    Path properties = userWithout("noserving", AclOperation.READ);
+    StringWriter err = new StringWriter();
+    assertEquals(1, assertTimeoutPreemptively(Duration.ofMinutes(2),
+        () -> streamcl(err, properties, topics, "serve", "--encoder", "pixels:28x28")));
+    assertOneLine(err, "denied User:noserving READ on topic " + Topics.DEFAULT_PREFIX + "-");
+  }
+
   /** A user allowed the pipeline's ACLs except {@code missing} on its topics. */
   private static Path userWithout(String user, AclOperation missing) throws Exception {
     Path properties = kafka.addUser(user, user + "Secret1");
     List<AclBinding> acls = new ArrayList<>();
-    for (AclOperation op : List.of(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE)) {
+    for (AclOperation op : List.of(AclOperation.READ, AclOperation.WRITE, AclOperation.CREATE, AclOperation.DESCRIBE,
+        AclOperation.DESCRIBE_CONFIGS)) {
       if (op != missing) {
         acls.add(KafkaAccess.allow(user, KafkaAccess.prefixed(ResourceType.TOPIC, Topics.DEFAULT_PREFIX), op));
       }
