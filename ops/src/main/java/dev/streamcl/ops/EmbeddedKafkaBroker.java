@@ -2,7 +2,6 @@ package dev.streamcl.ops;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -10,7 +9,9 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final int port;
+  private final BrokerSecurity security;
   private final KafkaRaftServer server;
   private boolean closed;
 
@@ -45,6 +47,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.deleteOnClose = b.dataDir == null;
     this.dataDir = deleteOnClose ? Files.createTempDirectory("streamcl-kafka-") : b.dataDir.toAbsolutePath();
     this.port = b.port > 0 ? b.port : freePort();
+    this.security = b.security;
     int controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
     KafkaRaftServer started = null;
     try {
@@ -82,6 +85,21 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return dataDir;
   }
 
+  /** The security protocol of the client listener, e.g. {@code PLAINTEXT} or {@code SASL_SSL}. */
+  public String protocol() {
+    return security == null ? "PLAINTEXT" : security.protocol();
+  }
+
+  /** Admin client settings: bootstrap, and on a secured broker the super user's login. */
+  public Properties adminProperties() {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+    if (security != null) {
+      p.putAll(security.adminClientProperties());
+    }
+    return p;
+  }
+
   /** Creates topics that do not exist yet and waits until every partition has a leader. */
   public static Map<String, Integer> createTopics(String bootstrap, int partitions, String... topics) {
     return KafkaTopics.create(bootstrap, partitions, topics);
@@ -103,10 +121,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
     p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
-    p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+    String listener = protocol();
+    p.put("listeners", listener + "://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+    p.put("advertised.listeners", listener + "://" + HOST + ":" + port);
     p.put("controller.listener.names", "CONTROLLER");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("inter.broker.listener.name", listener);
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.put("log.dirs", dataDir.resolve("logs").toString());
     p.put("num.partitions", Integer.toString(b.partitions));
@@ -125,11 +144,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     // 50 partitions per internal topic (the default) cost seconds to create on a small machine.
     p.put("offsets.topic.num.partitions", "5");
     p.put("transaction.state.log.num.partitions", "5");
+    if (security != null) {
+      p.putAll(security.serverProperties());
+    }
     p.putAll(b.overrides);
     Files.createDirectories(dataDir);
-    try (OutputStream out = Files.newOutputStream(dataDir.resolve("server.properties"))) {
-      p.store(out, "Written by EmbeddedKafkaBroker on every start; edits here are not read back");
-    }
+    // Owner-only: on a secured broker it holds the admin's password.
+    Secrets.store(p, dataDir.resolve("server.properties"),
+        "Written by EmbeddedKafkaBroker on every start; edits here are not read back");
     return p;
   }
 
@@ -139,9 +161,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       return;
     }
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(),
-        "--config", dataDir.resolve("server.properties").toString()};
-    int status = StorageTool.execute(args, new PrintStream(output, true, StandardCharsets.UTF_8));
+    List<String> args = new ArrayList<>(List.of("format", "--cluster-id", Uuid.randomUuid().toString(),
+        "--config", dataDir.resolve("server.properties").toString()));
+    if (security != null) {
+      args.addAll(security.formatArguments());
+    }
+    PrintStream printed = new PrintStream(output, true, StandardCharsets.UTF_8);
+    int status = StorageTool.execute(args.toArray(String[]::new), printed);
     if (status != 0) {
       throw new IllegalStateException("Cannot format Kafka storage in " + dataDir + ": "
           + output.toString(StandardCharsets.UTF_8));
@@ -150,9 +176,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /** {@code startup()} returns before the broker is unfenced; clients need it registered. */
   private void awaitReady() {
-    Properties admin = new Properties();
-    admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
-    try (Admin client = Admin.create(admin)) {
+    try (Admin client = Admin.create(adminProperties())) {
       client.describeCluster().nodes().get(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       client.listTopics().names().get(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     } catch (Exception e) {
@@ -195,6 +219,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private int port;
     private int controllerPort;
     private int partitions = 4;
+    private BrokerSecurity security;
     private final Properties overrides = new Properties();
 
     private Builder() {}
@@ -223,6 +248,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         throw new IllegalArgumentException("partitions must be at least 1, got " + partitions);
       }
       this.partitions = partitions;
+      return this;
+    }
+
+    /** SASL/SCRAM, ACLs and maybe TLS on the client listener; {@code null} (the default): PLAINTEXT. */
+    public Builder security(BrokerSecurity security) {
+      this.security = security;
       return this;
     }
 

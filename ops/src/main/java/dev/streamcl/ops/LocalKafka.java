@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java dev.streamcl.ops.LocalKafka [--data-dir .data/kafka] [--port 9092] [--controller-port PORT+1] [--partitions 4]
+ *     [--security none|sasl-scram|sasl-scram-tls] [--topic-prefix streamcl]
  * </pre>
  */
 public final class LocalKafka {
@@ -40,12 +41,13 @@ public final class LocalKafka {
       System.exit(1);
       return;
     }
-    EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder()
-        .dataDir(options.dataDir)
+    EmbeddedKafkaBroker.Builder builder = EmbeddedKafkaBroker.builder()
         .port(options.port)
         .controllerPort(options.controllerPort)
-        .partitions(options.partitions)
-        .start();
+        .partitions(options.partitions);
+    EmbeddedKafkaBroker broker = options.security == Security.NONE
+        ? builder.dataDir(options.dataDir).start()
+        : startSecured(builder, options);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("Stopping Kafka broker at " + broker.bootstrap());
@@ -53,8 +55,23 @@ public final class LocalKafka {
       stopped.countDown();
     }, "local-kafka-shutdown"));
     System.out.println("Kafka data in " + broker.dataDir());
-    System.out.println("Kafka broker ready at " + broker.bootstrap());
+    System.out.println("Kafka broker ready at " + broker.bootstrap() + " (" + broker.protocol() + ")");
     stopped.await();
+  }
+
+  /** Starts a broker with SASL/SCRAM and ACLs, and prints how each user connects. */
+  private static EmbeddedKafkaBroker startSecured(EmbeddedKafkaBroker.Builder builder, Options options)
+      throws IOException {
+    SecuredLocalKafka secured = SecuredLocalKafka.start(builder, options.dataDir,
+        options.security == Security.SASL_SCRAM_TLS, options.topicPrefix);
+    String connect = "--bootstrap " + secured.broker().bootstrap() + " --client-properties ";
+    System.out.println("SASL mechanism " + BrokerSecurity.MECHANISM + "; ACLs: what no ACL allows is denied");
+    System.out.println("User " + SecuredLocalKafka.PIPELINE_USER + " (all operations on topics " + options.topicPrefix
+        + "*, groups and transactional ids " + KafkaAccess.CLIENT_ID_PREFIX + "*): streamcl <command> " + connect
+        + secured.clientPropertiesFile(SecuredLocalKafka.PIPELINE_USER));
+    System.out.println("User " + BrokerSecurity.ADMIN + " (super user, e.g. for kafka-acls.sh --command-config): "
+        + secured.clientPropertiesFile(BrokerSecurity.ADMIN));
+    return secured.broker();
   }
 
   /** Kafka's own bind error comes as a long stack trace after seconds of start-up; check first. */
@@ -72,17 +89,41 @@ public final class LocalKafka {
     return null;
   }
 
+  /** How clients log in: not at all, SASL/SCRAM over TCP, or SASL/SCRAM over TLS. */
+  enum Security {
+    NONE("none"), SASL_SCRAM("sasl-scram"), SASL_SCRAM_TLS("sasl-scram-tls");
+
+    private final String optionValue;
+
+    Security(String optionValue) {
+      this.optionValue = optionValue;
+    }
+
+    static Security of(String value) {
+      for (Security security : values()) {
+        if (security.optionValue.equals(value)) {
+          return security;
+        }
+      }
+      throw new IllegalArgumentException("--security must be none, sasl-scram or sasl-scram-tls, got '" + value + "'");
+    }
+  }
+
   /** Command-line options; unknown ones are an error rather than silently ignored. */
-  record Options(Path dataDir, int port, int controllerPort, int partitions) {
+  record Options(Path dataDir, int port, int controllerPort, int partitions, Security security, String topicPrefix) {
     static final String USAGE =
-        "Usage: LocalKafka [--data-dir DIR (.data/kafka)] [--port N (9092)]"
-            + " [--controller-port N (port+1; 0 = free)] [--partitions N (4)]";
+        "Usage: LocalKafka [--data-dir DIR (.data/kafka; secured: .data/kafka-secured)] [--port N (9092)]"
+            + " [--controller-port N (port+1; 0 = free)] [--partitions N (4)]"
+            + " [--security none|sasl-scram|sasl-scram-tls (none)] [--topic-prefix P (streamcl; the pipeline user's"
+            + " topics)]";
 
     static Options parse(String[] args) {
-      Path dataDir = Path.of(".data/kafka");
+      Path dataDir = null;
       int port = 9092;
       int controllerPort = -1;
       int partitions = 4;
+      Security security = Security.NONE;
+      String topicPrefix = "streamcl";
       for (int i = 0; i < args.length; i++) {
         String name = args[i];
         if (i + 1 >= args.length) {
@@ -94,13 +135,19 @@ public final class LocalKafka {
           case "--port" -> port = number(name, value);
           case "--controller-port" -> controllerPort = number(name, value);
           case "--partitions" -> partitions = number(name, value);
+          case "--security" -> security = Security.of(value);
+          case "--topic-prefix" -> topicPrefix = value;
           default -> throw new IllegalArgumentException("Unknown option " + name);
         }
       }
       if (controllerPort < 0) {
         controllerPort = port == 0 ? 0 : port + 1;
       }
-      return new Options(dataDir, port, controllerPort, partitions);
+      if (dataDir == null) {
+        // A data dir formatted without the admin's SCRAM credential cannot be secured later.
+        dataDir = Path.of(security == Security.NONE ? ".data/kafka" : ".data/kafka-secured");
+      }
+      return new Options(dataDir, port, controllerPort, partitions, security, topicPrefix);
     }
 
     private static int number(String name, String value) {

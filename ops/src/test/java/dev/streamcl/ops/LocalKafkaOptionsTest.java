@@ -10,7 +10,17 @@ class LocalKafkaOptionsTest {
 
   @Test
   void defaultsMatchTheScripts() {
-    assertEquals(new LocalKafka.Options(Path.of(".data/kafka"), 9092, 9093, 4), parse());
+    assertEquals(new LocalKafka.Options(Path.of(".data/kafka"), 9092, 9093, 4, LocalKafka.Security.NONE, "streamcl"),
+        parse());
+  }
+
+  @Test
+  void aSecuredBrokerKeepsItsDataApartUnlessTold() {
+    assertEquals(new LocalKafka.Options(Path.of(".data/kafka-secured"), 9092, 9093, 4,
+        LocalKafka.Security.SASL_SCRAM_TLS, "exp"), parse("--security", "sasl-scram-tls", "--topic-prefix", "exp"));
+    assertEquals(Path.of("kept"), parse("--security", "sasl-scram", "--data-dir", "kept").dataDir());
+    assertEquals("--security must be none, sasl-scram or sasl-scram-tls, got 'kerberos'",
+        assertThrows(IllegalArgumentException.class, () -> parse("--security", "kerberos")).getMessage());
   }
 
   @Test

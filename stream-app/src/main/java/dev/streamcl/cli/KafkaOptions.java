@@ -4,9 +4,11 @@ import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import java.nio.file.Path;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.AuthenticationException;
 import picocli.CommandLine.Option;
 
 /** Where Kafka is and which topics to use; shared by every command. */
@@ -36,11 +38,21 @@ public final class KafkaOptions {
     admin.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
     try (Admin client = Admin.create(admin)) {
       client.describeCluster().clusterId().get(15, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof AuthenticationException refused) {
+        // A broker did answer: the login failed, which StreamCl's error handler explains.
+        throw refused;
+      }
+      throw unreachable(clients, e.getCause());
     } catch (Exception e) {
-      throw new UserError("No Kafka broker answered at " + clients.bootstrap() + " within 15 s ("
-          + e.getClass().getSimpleName() + "): start one with `streamcl broker`, or pass --bootstrap (and "
-          + "--client-properties for a secured cluster)");
+      throw unreachable(clients, e);
     }
+  }
+
+  private static UserError unreachable(ClientConfigs clients, Throwable e) {
+    return new UserError("No Kafka broker answered at " + clients.bootstrap() + " within 15 s ("
+        + e.getClass().getSimpleName() + "): start one with `streamcl broker`, or pass --bootstrap (and "
+        + "--client-properties for a secured cluster)");
   }
 
   public Topics topics() {

@@ -4,7 +4,6 @@ import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.serving.ServingService;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -22,18 +21,16 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    CountDownLatch stopped = new CountDownLatch(1);
     ServingService service = new ServingService(kafka.clients(), kafka.topics(), encoding.encoderSpec(),
         encoding.computeDevice(), labelLimit, new Properties());
     // Close inside the hook: the JVM exits when hooks return, and a clean close commits the last transaction.
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      service.close();
-      stopped.countDown();
-    }, "serve-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(service::close, "serve-shutdown"));
     service.start();
     System.out.println("Serving " + kafka.topics().requests().name() + " → " + kafka.topics().servedPredictions().name()
         + " (Ctrl-C to stop)");
-    stopped.await();
-    return 0;
+    // Until Ctrl-C ends the JVM, or the service fails (a denied ACL, say): then StreamCl says why.
+    Throwable failure = service.failure().get();
+    service.close();
+    throw new IllegalStateException("Serving stopped: " + failure.getMessage(), failure);
   }
 }

@@ -3,8 +3,10 @@ package dev.streamcl.cli;
 import dev.streamcl.kafka.MissingTopicException;
 import dev.streamcl.scenario.DatasetNotFoundException;
 import dev.streamcl.scenario.ScenarioMismatchException;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.ScopeType;
@@ -29,15 +31,18 @@ public final class StreamCl {
 
   /**
    * Every failure ends the command with exit code 1 and one line saying what went wrong; problems the
-   * person can fix (bad options, a missing file or dataset, an unreachable broker) say what to do, and
+   * person can fix (bad options, a missing file or dataset, an unreachable broker, a refused login, a
+   * missing ACL) say what to do, and
    * only {@code --verbose} adds the stack trace.
    */
   static CommandLine commandLine() {
     return new CommandLine(new StreamCl()).setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println(cmd.getColorScheme().errorText(oneLine(e)));
+      Optional<String> accessError = KafkaAccessErrors.explain(e, optionValue(cmd, "--bootstrap"),
+          optionValue(cmd, "--client-properties"));
+      cmd.getErr().println(cmd.getColorScheme().errorText(accessError.orElseGet(() -> oneLine(e))));
       if (verbose(parsed)) {
         e.printStackTrace(cmd.getErr());
-      } else if (!isUserError(e)) {
+      } else if (accessError.isEmpty() && !isUserError(e)) {
         cmd.getErr().println("(" + VERBOSE + " prints the stack trace)");
       }
       return 1;
@@ -60,6 +65,13 @@ public final class StreamCl {
       message += " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
     }
     return message.lines().findFirst().orElse(message);
+  }
+
+  /** The value of the failed command's option (its default if not given), or null if it has none. */
+  @SuppressWarnings("unchecked")
+  private static <T> T optionValue(CommandLine cmd, String name) {
+    OptionSpec option = cmd.getCommandSpec().findOption(name);
+    return option == null ? null : (T) option.getValue();
   }
 
   private static boolean verbose(ParseResult parsed) {
