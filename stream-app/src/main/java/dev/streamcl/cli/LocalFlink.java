@@ -56,8 +56,8 @@ public final class LocalFlink {
       return run(job, config, name);
     }
     CheckpointFolder folder = resumable.checkpoints();
-    refuseFinished(folder, name);
     folder.requireSameJob(resumable.identity(), FRESH_ADVICE);
+    refuseFinished(folder, name);
     Configuration conf = configuration(folder.dir());
     conf.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
         ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);

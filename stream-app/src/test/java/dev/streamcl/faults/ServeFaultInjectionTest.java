@@ -68,7 +68,7 @@ class ServeFaultInjectionTest {
     int killed = 0;
     try (KafkaConsumer<String, byte[]> consumer = answersConsumer(clients, topics)) {
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
-      while (answers.size() < REQUESTS && System.nanoTime() < deadline) {
+      while (answers.size() < REQUESTS && System.nanoTime() < deadline && !load.isCompletedExceptionally()) {
         readAnswers(consumer, answers);
         if (killed < KILLS && answers.size() >= (killed + 1) * REQUESTS / (KILLS + 2)) {
           serve.kill();
@@ -100,7 +100,8 @@ class ServeFaultInjectionTest {
     try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(clients.producer(null))) {
       for (int i = 0; i < REQUESTS; i++) {
         LockSupport.parkNanos(start + i * (1_000_000_000L / PER_SECOND) - System.nanoTime());
-        Sample request = Sample.newBuilder(scenario.testSample(STREAM, i % 1000)).setSequence(i).build();
+        Sample image = scenario.testSample(STREAM, i % scenario.testSize());
+        Sample request = Sample.newBuilder(image).setSequence(i).build();
         producer.send(new ProducerRecord<>(topics.requests().name(),
             StreamPartitioning.partitionFor(STREAM, PARTITIONS), STREAM, codec.encode(request)));
       }
