@@ -54,6 +54,30 @@ public final class KafkaTopics {
     }
   }
 
+  /** The partition count of each of {@code topics} that exists; the missing ones are left out. */
+  public static Map<String, Integer> partitionCounts(Properties adminConfig, Collection<String> topics) {
+    Map<String, Integer> counts = new TreeMap<>();
+    try (Admin admin = Admin.create(adminConfig)) {
+      for (var described : admin.describeTopics(topics).topicNameValues().entrySet()) {
+        try {
+          TopicDescription description = described.getValue().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+          counts.put(described.getKey(), description.partitions().size());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw new IllegalStateException("Cannot describe topic " + described.getKey() + ": "
+                + e.getCause().getMessage(), e.getCause());
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("Interrupted while describing topics " + topics, e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Timed out describing topics " + topics, e);
+    }
+    return counts;
+  }
+
   private static void createMissing(Admin admin, int partitions, Collection<String> topics,
       Map<String, String> topicConfigs) throws InterruptedException {
     List<NewTopic> requests = topics.stream()

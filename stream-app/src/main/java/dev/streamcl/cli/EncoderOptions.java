@@ -23,7 +23,8 @@ public final class EncoderOptions {
     return ComputeDevice.parse(device, cpuFallback);
   }
 
+  /** The encoder, opened once on its device: a file or device ONNX Runtime cannot use fails here, in one line. */
   public EncoderSpec encoderSpec() {
-    return EncoderSpec.parse(encoder, computeDevice());
+    return EncoderCheck.opened(EncoderSpec.parse(encoder, computeDevice()));
   }
 }

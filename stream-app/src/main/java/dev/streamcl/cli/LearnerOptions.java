@@ -1,9 +1,7 @@
 package dev.streamcl.cli;
 
-import dev.streamcl.encoder.Encoder;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
-import dev.streamcl.onnx.ComputeDevice;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -14,11 +12,15 @@ import picocli.CommandLine.Model.CommandSpec;
 final class LearnerOptions {
   private LearnerOptions() {}
 
-  /** The configuration; its encoder is opened once on the CPU, so a bad model file fails before any job starts. */
+  /** The configuration; its encoder is opened once on its device, so a bad file or device fails before any job. */
   static LearnerJobConfig config(CommandSpec spec, String topicPrefix) {
-    LearnerJobConfig config = LearnerJobOptions.config(LearnerJobOptions.values(spec), topicPrefix);
-    try (Encoder encoder = config.encoder().withDevice(ComputeDevice.cpu()).open()) {
-      return config;
-    }
+    LearnerJobConfig config = parse(spec, topicPrefix);
+    EncoderCheck.opened(config.encoder().withDevice(config.device()));
+    return config;
+  }
+
+  /** The configuration the options give, unchecked. */
+  static LearnerJobConfig parse(CommandSpec spec, String topicPrefix) {
+    return LearnerJobOptions.config(LearnerJobOptions.values(spec), topicPrefix);
   }
 }

@@ -50,11 +50,11 @@ final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ComputeDevice usable = EncoderCheck.usable(ComputeDevice.parse(device, false));
     ClientConfigs clients = kafka.clients();
     Topics original = kafka.topics();
     Topics replay = new Topics(Objects.requireNonNullElse(into, kafka.topicPrefix + ".replay"));
-    return run(clients, original, replay, scenario, ComputeDevice.parse(device, false), parallelism, checkpoints,
-        System.out) ? 0 : 1;
+    return run(clients, original, replay, scenario, usable, parallelism, checkpoints, System.out) ? 0 : 1;
   }
 
   /**

@@ -1,9 +1,13 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.flink.LearnerJobOptions;
+import dev.streamcl.kafka.MissingTopicException;
+import dev.streamcl.kafka.Topics;
 import dev.streamcl.serving.ServingService;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -19,18 +23,43 @@ final class ServeCommand implements Callable<Integer> {
       description = "Number of classes: true labels on requests must lie in [0, N) (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
+  /**
+   * Serves until Ctrl-C (exit 0), or until Kafka Streams shuts its client down on a failure: then the
+   * command fails saying so, instead of staying alive serving nothing.
+   */
   @Override
   public Integer call() throws Exception {
-    ServingService service = new ServingService(kafka.clients(), kafka.topics(), encoding.encoderSpec(),
+    Topics topics = kafka.topics();
+    ServingService service = new ServingService(kafka.clients(), topics, encoding.encoderSpec(),
         encoding.computeDevice(), labelLimit, new Properties());
-    // Close inside the hook: the JVM exits when hooks return, and a clean close commits the last transaction.
-    Runtime.getRuntime().addShutdownHook(new Thread(service::close, "serve-shutdown"));
     service.start();
-    System.out.println("Serving " + kafka.topics().requests().name() + " → " + kafka.topics().servedPredictions().name()
+    // Close inside the hook: the JVM exits when hooks return, and a clean close commits the last transaction.
+    Thread closeOnExit = new Thread(service::close, "serve-shutdown");
+    Runtime.getRuntime().addShutdownHook(closeOnExit);
+    System.out.println("Serving " + topics.requests().name() + " → " + topics.servedPredictions().name()
         + " (Ctrl-C to stop)");
-    // Until Ctrl-C ends the JVM, or the service fails (a denied ACL, say): then StreamCl says why.
-    Throwable failure = service.failure().get();
+    Optional<Throwable> failure = service.awaitStopped();
+    if (failure.isEmpty()) {
+      return 0;
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(closeOnExit);
+    } catch (IllegalStateException exiting) {
+      // Ctrl-C came at the same time: the hook closes the service.
+    }
     service.close();
-    throw new IllegalStateException("Serving stopped: " + failure.getMessage(), failure);
+    throw stoppedBy(failure.get(), topics);
+  }
+
+  private RuntimeException stoppedBy(Throwable failure, Topics topics) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof MissingSourceTopicException) {
+        return new MissingTopicException("Serving stopped: Kafka Streams found " + topics.requests().name() + " or "
+            + topics.modelUpdates().name() + " missing on " + kafka.bootstrap + "; recreate it with as many "
+            + "partitions as the other and start serve again");
+      }
+    }
+    return new IllegalStateException("Serving stopped: Kafka Streams shut its client down after a failure; fix its "
+        + "cause and start serve again", failure);
   }
 }

@@ -1,6 +1,7 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.kafka.MissingTopicException;
+import dev.streamcl.onnx.DeviceUnavailableException;
 import dev.streamcl.scenario.DatasetNotFoundException;
 import dev.streamcl.scenario.ScenarioMismatchException;
 import java.util.Optional;
@@ -51,7 +52,8 @@ public final class StreamCl {
 
   private static boolean isUserError(Exception e) {
     return e instanceof UserError || e instanceof DatasetNotFoundException || e instanceof ScenarioMismatchException
-        || e instanceof IllegalArgumentException || e instanceof MissingTopicException;
+        || e instanceof IllegalArgumentException || e instanceof MissingTopicException
+        || e instanceof DeviceUnavailableException;
   }
 
   /** The failure's message, and its root cause's when that says more. */

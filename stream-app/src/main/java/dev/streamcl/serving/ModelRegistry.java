@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -14,11 +15,14 @@ import java.util.function.Function;
  */
 public final class ModelRegistry {
   private final Map<String, Map<String, LeasedModel>> byStream = new ConcurrentHashMap<>();
+  private final AtomicLong swappedOut = new AtomicLong();
+  private final AtomicLong closed = new AtomicLong();
+  private final AtomicLong closedDuringCall = new AtomicLong();
 
   /** Installs {@code model} unless an equal or newer version is already served; returns whether it did. */
   public boolean swap(String streamId, ServableModel model) {
     Map<String, LeasedModel> learners = byStream.computeIfAbsent(streamId, s -> new ConcurrentHashMap<>());
-    LeasedModel candidate = new LeasedModel(model);
+    LeasedModel candidate = new LeasedModel(model, this::closed);
     LeasedModel[] replaced = new LeasedModel[1];
     LeasedModel installed = learners.merge(model.learner(), candidate, (old, fresh) -> {
       if (old.model().version() >= fresh.model().version()) {
@@ -32,6 +36,7 @@ public final class ModelRegistry {
       return false;
     }
     if (replaced[0] != null) {
+      swappedOut.incrementAndGet();
       replaced[0].retire();
     }
     return true;
@@ -45,7 +50,7 @@ public final class ModelRegistry {
       LeasedModel served = acquireCurrent(learners, learner);
       if (served != null) {
         try {
-          results.add(use.apply(served.model()));
+          results.add(served.call(use));
         } finally {
           served.release();
         }
@@ -60,6 +65,11 @@ public final class ModelRegistry {
     return served == null ? 0 : served.model().version();
   }
 
+  /** The hot swaps so far: operators and tests check that swapped-out models close, and never under a call. */
+  public HotSwaps hotSwaps() {
+    return new HotSwaps(swappedOut.get(), closed.get(), closedDuringCall.get());
+  }
+
   /** Drops and closes (after draining) the models of streams this instance no longer serves. */
   public void remove(String streamId) {
     Map<String, LeasedModel> learners = byStream.remove(streamId);
@@ -70,6 +80,13 @@ public final class ModelRegistry {
 
   public void closeAll() {
     new ArrayList<>(byStream.keySet()).forEach(this::remove);
+  }
+
+  private void closed(boolean duringCall) {
+    closed.incrementAndGet();
+    if (duringCall) {
+      closedDuringCall.incrementAndGet();
+    }
   }
 
   private static LeasedModel acquireCurrent(Map<String, LeasedModel> learners, String learner) {

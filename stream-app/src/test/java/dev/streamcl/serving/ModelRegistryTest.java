@@ -54,12 +54,14 @@ class ModelRegistryTest {
     assertEquals(2, registry.servedVersion(STREAM, NMC), "the new version is served at once");
     assertEquals(List.of(2L), registry.withModels(STREAM, ServableModel::version), "new calls use the new version");
     assertEquals(0, v1.closes.get(), "v1 is still in use by the slow call");
+    assertEquals(new HotSwaps(1, 0, 0), registry.hotSwaps(), "swapped out, not closed yet");
 
     finishCall.countDown();
     assertEquals(List.of(1L), slowCall.get(10, TimeUnit.SECONDS),
         "the slow call finished on the model it started with");
     assertFalse(closedDuringCall.get());
     assertEquals(1, v1.closes.get(), "closed once the call returned");
+    assertEquals(new HotSwaps(1, 1, 0), registry.hotSwaps());
     assertEquals(0, v2.closes.get());
   }
 
@@ -158,10 +160,13 @@ class ModelRegistryTest {
     for (Future<?> caller : running) {
       caller.get(30, TimeUnit.SECONDS);
     }
+    HotSwaps swaps = registry.hotSwaps();
     registry.closeAll();
 
     assertTrue(calls.get() > 0);
     assertTrue(violations.isEmpty(), violations.toString());
+    assertEquals(new HotSwaps(versions - 1, versions - 1, 0), swaps,
+        "every swapped-out model closed once its calls drained, none under a call");
     for (FakeModel model : models) {
       assertTrue(model.misuses.isEmpty(), "v" + model.version + ": " + model.misuses);
       assertEquals(1, model.closes.get(), "v" + model.version + " closed exactly once");

@@ -9,6 +9,9 @@ import dev.streamcl.events.NamedTensor;
 import dev.streamcl.events.RawImage;
 import dev.streamcl.events.Sample;
 import dev.streamcl.events.UpdateKind;
+import dev.streamcl.learner.kvb.KeyValueBottleneck;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
+import dev.streamcl.learner.kvb.KvbHyperparameters;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
 import java.nio.ByteBuffer;
@@ -17,7 +20,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Tiny 2x2 images, hand-made NMC models and a plain-Java nearest-mean reference for the serving tests.
@@ -31,6 +36,10 @@ final class ServingFixtures {
   /** Directions the class means of {@link #rotatingModel} point at; the model's version rotates them. */
   private static final float[][] PROTOTYPES = {
       {1f, 0.1f, 0f, 0.2f}, {0.1f, 1f, 0.2f, 0f}, {0f, 0.2f, 1f, 0.1f}, {0.2f, 0f, 0.1f, 1f}};
+
+  /** A tiny key-value bottleneck over the 2x2 pixels: 4 codebooks × 8 keys of dimension 2, 4 classes. */
+  static final KvbHyperparameters TINY_KVB = new KvbHyperparameters(4, 8, 2, 1, 4, 0.3, 0.1, 42L,
+      KvbHyperparameters.DEFAULT_EMA_DECAY, KvbHyperparameters.DEFAULT_DEAD_KEY_FACTOR, 1);
 
   private ServingFixtures() {}
 
@@ -136,5 +145,39 @@ final class ServingFixtures {
       List<NamedTensor> tensors) {
     return ModelUpdate.newBuilder(base).setModelVersion(version).setKind(UpdateKind.DELTA).setBaseVersion(baseVersion)
         .setClasses(classes).setTensors(tensors).setCreatedAt(Instant.ofEpochMilli(BASE_TIME + version)).build();
+  }
+
+  /** Version 1 of a {@link #TINY_KVB} whose every value row votes for {@link #kvbLabel}(1), whatever the input. */
+  static ModelUpdate kvbSnapshot(EncoderIdentity encoder, String stream) {
+    Random random = new Random(7);
+    float[] keys = new float[TINY_KVB.valueRows() * TINY_KVB.keyDim()];
+    for (int k = 0; k < keys.length; k++) {
+      keys[k] = (float) random.nextGaussian();
+    }
+    KeyValueBottleneck state = KeyValueBottleneck.of(TINY_KVB, encoder.getOutputDim(), keys, kvbVotes(1), 0, 0);
+    return KeyValueBottleneckModel.snapshot(stream, 1, state, encoder, List.of(), Instant.ofEpochMilli(BASE_TIME + 1));
+  }
+
+  /** A sparse DELTA to {@code version} on {@code version - 1}, as the learner publishes them: new value rows only. */
+  static ModelUpdate kvbDelta(ModelUpdate snapshot, long version) {
+    List<Integer> rows = IntStream.range(0, TINY_KVB.valueRows()).boxed().toList();
+    NamedTensor values = sparseRows(KeyValueBottleneckModel.VALUES, List.of(TINY_KVB.valueRows(), TINY_KVB.classes()),
+        rows, kvbVotes(version));
+    return ModelUpdate.newBuilder(delta(snapshot, version, version - 1, snapshot.getClasses(), List.of(values)))
+        .setPortableModel(null).build();
+  }
+
+  /** The label a {@link #kvbSnapshot} answers at {@code version} (its deltas included). */
+  static int kvbLabel(long version) {
+    return (int) (version % TINY_KVB.classes());
+  }
+
+  /** Value rows [rows, classes] that all vote one-hot for {@link #kvbLabel}(version). */
+  private static float[] kvbVotes(long version) {
+    float[] values = new float[TINY_KVB.valueRows() * TINY_KVB.classes()];
+    for (int row = 0; row < TINY_KVB.valueRows(); row++) {
+      values[row * TINY_KVB.classes() + kvbLabel(version)] = 1f;
+    }
+    return values;
   }
 }
