@@ -37,8 +37,8 @@ class ResumeRefusalTest {
     publishSamples(clients, topics);
     List<String> learn = List.of("learn", "--bounded", "--bootstrap", KafkaBrokerExtension.bootstrap(),
         "--topic-prefix", topics.prefix(), "--checkpoint-dir", checkpoints.toString(), "--learners", "nmc",
-        "--publish-every", "50", "--checkpoint-interval-ms", "300");
-    assertEquals(0, run(new StringWriter(), learn));
+        "--checkpoint-interval-ms", "300");
+    assertEquals(0, run(new StringWriter(), with(learn, "--publish-every", "50")));
     List<Long> firstRun = RecordedRun.read(clients, topics.modelUpdates().name()).versions("s/nmc");
 
     StringWriter otherSettings = new StringWriter();
@@ -46,17 +46,17 @@ class ResumeRefusalTest {
     assertOneLine(otherSettings, "job.publishEvery was 50, now 60", "--fresh");
 
     StringWriter finished = new StringWriter();
-    assertEquals(1, run(finished, learn));
+    assertEquals(1, run(finished, with(learn, "--publish-every", "50")));
     assertOneLine(finished, "already finished its bounded run", "--fresh");
 
-    assertEquals(0, run(new StringWriter(), with(learn, "--fresh")));
+    assertEquals(0, run(new StringWriter(), with(learn, "--publish-every", "50", "--fresh")));
     List<Long> both = RecordedRun.read(clients, topics.modelUpdates().name()).versions("s/nmc");
     assertEquals(2 * firstRun.size(), both.size(), "--fresh learns everything again");
     assertEquals(1L, both.get(firstRun.size()), "--fresh starts at version 1");
 
     recreateSamplesTopic(clients, topics);
     StringWriter recreated = new StringWriter();
-    assertEquals(1, run(recreated, learn));
+    assertEquals(1, run(recreated, with(learn, "--publish-every", "50")));
     assertOneLine(recreated, "input." + topics.samples().name() + ".topicId was", "--fresh");
   }
 
