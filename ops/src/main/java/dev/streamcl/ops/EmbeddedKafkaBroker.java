@@ -38,6 +38,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final Path dataDir;
   private final boolean deleteOnClose;
   private final int port;
+  private final int controllerPort;
   private final KafkaRaftServer server;
   private boolean closed;
 
@@ -45,10 +46,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.deleteOnClose = b.dataDir == null;
     this.dataDir = deleteOnClose ? Files.createTempDirectory("streamcl-kafka-") : b.dataDir.toAbsolutePath();
     this.port = b.port > 0 ? b.port : freePort();
-    int controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
+    this.controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
     KafkaRaftServer started = null;
     try {
-      Properties props = serverProperties(b, controllerPort);
+      Properties props = serverProperties(b);
       formatIfNew();
       started = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
       started.startup();
@@ -78,6 +79,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     return port;
   }
 
+  /** The KRaft controller's port: a broker restarted on the same data directory needs the same one. */
+  public int controllerPort() {
+    return controllerPort;
+  }
+
   public Path dataDir() {
     return dataDir;
   }
@@ -98,7 +104,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     deleteDataDirIfTemp();
   }
 
-  private Properties serverProperties(Builder b, int controllerPort) throws IOException {
+  private Properties serverProperties(Builder b) throws IOException {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
