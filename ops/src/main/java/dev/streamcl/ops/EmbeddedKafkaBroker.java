@@ -40,6 +40,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final boolean deleteOnClose;
   private final int port;
   private final BrokerSecurity security;
+  private final int controllerPort;
   private final KafkaRaftServer server;
   private boolean closed;
 
@@ -48,10 +49,10 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.dataDir = deleteOnClose ? Files.createTempDirectory("streamcl-kafka-") : b.dataDir.toAbsolutePath();
     this.port = b.port > 0 ? b.port : freePort();
     this.security = b.security;
-    int controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
+    this.controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
     KafkaRaftServer started = null;
     try {
-      Properties props = serverProperties(b, controllerPort);
+      Properties props = serverProperties(b);
       formatIfNew();
       started = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
       started.startup();
@@ -79,6 +80,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** The KRaft controller's port: a broker restarted on the same data directory needs the same one. */
+  public int controllerPort() {
+    return controllerPort;
   }
 
   public Path dataDir() {
@@ -116,7 +122,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     deleteDataDirIfTemp();
   }
 
-  private Properties serverProperties(Builder b, int controllerPort) throws IOException {
+  private Properties serverProperties(Builder b) throws IOException {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
