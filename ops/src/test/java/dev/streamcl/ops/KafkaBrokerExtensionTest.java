@@ -61,7 +61,7 @@ class KafkaBrokerExtensionTest {
     return p;
   }
 
-  /** Reads the single partition from the start up to its last stable offset. */
+  /** Reads the single partition from the start, read_committed, up to the end of its log. */
   private static List<String> readAll(String topic) {
     Properties p = new Properties();
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerExtension.bootstrap());
@@ -74,7 +74,10 @@ class KafkaBrokerExtensionTest {
     try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
       consumer.assign(List.of(partition));
       consumer.seekToBeginning(List.of(partition));
-      long end = consumer.endOffsets(List.of(partition)).get(partition);
+      // The log end, not the last stable offset: commitTransaction returns before the commit marker
+      // is written, so the LSO may still stand before the committed record; reading up to the log end
+      // in read_committed mode waits for the marker.
+      long end = logEnd(partition);
       long deadline = System.currentTimeMillis() + 30_000;
       while (consumer.position(partition) < end && System.currentTimeMillis() < deadline) {
         for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
@@ -83,5 +86,16 @@ class KafkaBrokerExtensionTest {
       }
     }
     return values;
+  }
+
+  private static long logEnd(TopicPartition partition) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaBrokerExtension.bootstrap());
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p)) {
+      return consumer.endOffsets(List.of(partition)).get(partition);
+    }
   }
 }
