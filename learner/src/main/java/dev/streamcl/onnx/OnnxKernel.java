@@ -133,8 +133,13 @@ public final class OnnxKernel implements AutoCloseable {
       this.result = result;
     }
 
+    /** The output's values; ORT copies them out of native memory once, into an array we can keep. */
     public float[] floats(String name) {
       FloatBuffer values = tensor(name).getFloatBuffer();
+      if (values.hasArray() && values.arrayOffset() == 0 && values.position() == 0
+          && values.remaining() == values.array().length) {
+        return values.array();
+      }
       float[] array = new float[values.remaining()];
       values.get(array);
       return array;
