@@ -57,8 +57,7 @@ public final class KafkaLearnerJob {
   /** As above, with {@code afterSource} applied to the raw records first (tests inject failures there). */
   public static LearnerJob create(ClientConfigs clients, String samplesTopic, Topics outputs, LearnerJobConfig config,
       OffsetsInitializer stopAt, UnaryOperator<DataStream<RawRecord>> afterSource) {
-    List<String> inputTopics = new ArrayList<>(List.of(samplesTopic));
-    inputTopics.addAll(config.warmupTopics().keySet());
+    List<String> inputTopics = inputTopics(samplesTopic, config);
     var source = KafkaSource.<RawRecord>builder()
         .setBootstrapServers(clients.bootstrap())
         .setProperties(sourceProperties(clients))
@@ -83,6 +82,13 @@ public final class KafkaLearnerJob {
             d -> d.getSourceTopic() + "/" + d.getPartition()),
         sink(clients, outputs, outputs.alerts().name(), "alerts", EventCodec::alerts,
             a -> Topics.modelKey(a.getStreamId(), a.getLearner()), Alert::getStreamId));
+  }
+
+  /** What the job reads: the samples topic and the learners' warm-up topics. */
+  public static List<String> inputTopics(String samplesTopic, LearnerJobConfig config) {
+    List<String> inputTopics = new ArrayList<>(List.of(samplesTopic));
+    inputTopics.addAll(config.warmupTopics().keySet());
+    return inputTopics;
   }
 
   /** Exactly-once needs checkpoints: Kafka transactions commit when a checkpoint completes. */

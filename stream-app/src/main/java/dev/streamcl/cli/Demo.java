@@ -30,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -120,7 +119,7 @@ public final class Demo {
     createTopics(clients, topics, scenario, settings.partitions());
 
     LocalFlink.Resumable resumable = settings.checkpoints() == null ? null : settings.checkpoints()
-        .resumable(clients, topics.prefix(), "demo", settings.learner(), inputTopics(topics, settings), true);
+        .resumable(clients, topics.prefix(), "demo", settings.learner(), topics.samples().name(), true);
     if (resumable != null && resumable.checkpoints().newest().isPresent()) {
       out.println("Resuming the interrupted demo: its samples are on " + topics.samples().name() + " already");
     } else {
@@ -177,12 +176,6 @@ public final class Demo {
       out.println("Publishing " + samples + " unlabelled images of all classes to " + topic);
       publisher.publishUnlabelled(scenario, settings.streamId(), topic, samples);
     });
-  }
-
-  private static List<String> inputTopics(Topics topics, Settings settings) {
-    List<String> inputs = new ArrayList<>(List.of(topics.samples().name()));
-    inputs.addAll(settings.learner().warmupTopics().keySet());
-    return inputs;
   }
 
   /** Labelled predictions in the prequential accuracy window of the report. */

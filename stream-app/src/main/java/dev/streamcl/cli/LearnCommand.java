@@ -8,7 +8,6 @@ import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.report.Throughputs;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
@@ -35,10 +34,8 @@ final class LearnCommand implements Callable<Integer> {
     LearnerJobConfig config = LearnerOptions.config(spec, kafka.topicPrefix);
     ClientConfigs clients = kafka.clients();
     String job = "streamcl-learner " + kafka.topicPrefix;
-    List<String> inputs = new ArrayList<>(List.of(kafka.topics().samples().name()));
-    inputs.addAll(config.warmupTopics().keySet());
-    LocalFlink.Resumable resumable = checkpoints.resumable(clients, kafka.topicPrefix, "learn", config, inputs,
-        bounded);
+    LocalFlink.Resumable resumable = checkpoints.resumable(clients, kafka.topicPrefix, "learn", config,
+        kafka.topics().samples().name(), bounded);
     JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, kafka.topics(), config, bounded),
         config, job, resumable, System.out);
     long learned = LearnerJob.samplesIn(result);

@@ -72,8 +72,8 @@ final class ReplayCommand implements Callable<Integer> {
     for (String warmupTopic : config.warmupTopics().keySet()) {
       stop.putAll(RecordedRun.endOffsets(clients, warmupTopic));
     }
-    LocalFlink.Resumable resumable = checkpoints == null ? null : checkpoints.resumable(clients, replay.prefix(),
-        "replay", config, stop.keySet().stream().map(TopicPartition::topic).distinct().toList(), true);
+    LocalFlink.Resumable resumable = checkpoints == null ? null
+        : checkpoints.resumable(clients, replay.prefix(), "replay", config, samples, true);
     if (resumable == null || resumable.checkpoints().newest().isEmpty()) {
       requireFresh(clients, replay);
     }
