@@ -57,11 +57,17 @@ public final class KafkaTopics {
   /** The partition count of each of {@code topics} that exists; the missing ones are left out. */
   public static Map<String, Integer> partitionCounts(Properties adminConfig, Collection<String> topics) {
     Map<String, Integer> counts = new TreeMap<>();
+    describe(adminConfig, topics).forEach((topic, description) -> counts.put(topic, description.partitions().size()));
+    return counts;
+  }
+
+  /** The description (partitions, topic id) of each of {@code topics} that exists; the missing ones are left out. */
+  public static Map<String, TopicDescription> describe(Properties adminConfig, Collection<String> topics) {
+    Map<String, TopicDescription> descriptions = new TreeMap<>();
     try (Admin admin = Admin.create(adminConfig)) {
       for (var described : admin.describeTopics(topics).topicNameValues().entrySet()) {
         try {
-          TopicDescription description = described.getValue().get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-          counts.put(described.getKey(), description.partitions().size());
+          descriptions.put(described.getKey(), described.getValue().get(TIMEOUT_MS, TimeUnit.MILLISECONDS));
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
             throw new IllegalStateException("Cannot describe topic " + described.getKey() + ": "
@@ -75,7 +81,7 @@ public final class KafkaTopics {
     } catch (TimeoutException e) {
       throw new IllegalStateException("Timed out describing topics " + topics, e);
     }
-    return counts;
+    return descriptions;
   }
 
   private static void createMissing(Admin admin, int partitions, Collection<String> topics,

@@ -1,16 +1,15 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.flink.JobProperties;
+import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.ops.KafkaTopics;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.TopicDescription;
 import picocli.CommandLine.Option;
 
@@ -25,9 +24,12 @@ final class CheckpointOptions {
       + "restart at 1 on the same topics.")
   boolean fresh;
 
-  /** The job's checkpoint folder (emptied with --fresh) and what identifies the job: settings and input topic ids. */
+  /**
+   * The job's checkpoint folder (emptied with --fresh) and what identifies the job: settings and the ids
+   * of the topics it reads ({@code samplesTopic} and the learners' warm-up topics).
+   */
   LocalFlink.Resumable resumable(ClientConfigs clients, String topicPrefix, String job, LearnerJobConfig config,
-      Collection<String> inputTopics, boolean bounded) {
+      String samplesTopic, boolean bounded) {
     CheckpointFolder folder = new CheckpointFolder(root == null ? CheckpointFolder.defaultRoot() : root, topicPrefix,
         job);
     if (fresh) {
@@ -35,26 +37,21 @@ final class CheckpointOptions {
     }
     Map<String, String> identity = new TreeMap<>(JobProperties.of(config));
     identity.put("bounded", Boolean.toString(bounded));
-    topicIds(clients, inputTopics).forEach((topic, id) -> identity.put("input." + topic + ".topicId", id));
+    topicIds(clients, KafkaLearnerJob.inputTopics(samplesTopic, config))
+        .forEach((topic, id) -> identity.put("input." + topic + ".topicId", id));
     return new LocalFlink.Resumable(folder, identity, bounded);
   }
 
   /** Kafka's ids of the input topics: a topic deleted and created again gets a new id, and old offsets mean nothing. */
   private static Map<String, String> topicIds(ClientConfigs clients, Collection<String> topics) {
-    Map<String, String> ids = new TreeMap<>();
-    try (Admin admin = Admin.create(clients.admin())) {
-      Map<String, TopicDescription> descriptions = admin.describeTopics(topics).allTopicNames()
-          .get(30, TimeUnit.SECONDS);
-      descriptions.forEach((topic, description) -> ids.put(topic, description.topicId().toString()));
-    } catch (ExecutionException e) {
-      throw new UserError("Cannot describe the input topics " + topics + " (" + e.getCause().getMessage()
-          + "): publish samples first (`streamcl publish`) or check --topic-prefix");
-    } catch (TimeoutException e) {
-      throw new UserError("Kafka did not describe the input topics " + topics + " within 30 s: is the broker up?");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+    Map<String, TopicDescription> descriptions = KafkaTopics.describe(clients.admin(), topics);
+    List<String> missing = topics.stream().filter(topic -> !descriptions.containsKey(topic)).toList();
+    if (!missing.isEmpty()) {
+      throw new UserError("The input topics " + missing + " do not exist on " + clients.bootstrap()
+          + ": publish samples first (`streamcl publish`) or check --topic-prefix");
     }
+    Map<String, String> ids = new TreeMap<>();
+    descriptions.forEach((topic, description) -> ids.put(topic, description.topicId().toString()));
     return ids;
   }
 }
