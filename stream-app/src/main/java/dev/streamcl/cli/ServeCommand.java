@@ -7,6 +7,7 @@ import dev.streamcl.serving.ServingService;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.flink.util.ExceptionUtils;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -52,12 +53,10 @@ final class ServeCommand implements Callable<Integer> {
   }
 
   private RuntimeException stoppedBy(Throwable failure, Topics topics) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof MissingSourceTopicException) {
-        return new MissingTopicException("Serving stopped: Kafka Streams found " + topics.requests().name() + " or "
-            + topics.modelUpdates().name() + " missing on " + kafka.bootstrap + "; recreate it with as many "
-            + "partitions as the other and start serve again");
-      }
+    if (ExceptionUtils.findThrowable(failure, MissingSourceTopicException.class).isPresent()) {
+      return new MissingTopicException("Serving stopped: Kafka Streams found " + topics.requests().name() + " or "
+          + topics.modelUpdates().name() + " missing on " + kafka.bootstrap + "; recreate it with as many "
+          + "partitions as the other and start serve again");
     }
     return new IllegalStateException("Serving stopped: Kafka Streams shut its client down after a failure; fix its "
         + "cause and start serve again", failure);
