@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
@@ -89,7 +88,7 @@ public final class LocalFlink {
   private static void refuseFinished(CheckpointFolder folder, String name) {
     Optional<Map<String, String>> finished = folder.finished();
     if (finished.isPresent()) {
-      Map<String, String> note = new TreeMap<>(finished.get());
+      Map<String, String> note = finished.get();
       throw new UserError(name + " already finished its bounded run at " + note.get("finishedAt") + " (learned "
           + note.get("samplesLearned") + " samples in its last start; its versions are on the model-updates topic): "
           + "nothing to resume. Pass --fresh to learn again from the start (model versions restart at 1 on the "

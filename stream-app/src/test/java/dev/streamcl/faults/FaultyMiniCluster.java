@@ -22,7 +22,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 final class FaultyMiniCluster implements AutoCloseable {
   private final Configuration conf = new Configuration();
   private final MiniCluster cluster;
-  private int taskManagers;
   private int oldestLive;
 
   FaultyMiniCluster(Path checkpoints, int taskManagers) throws Exception {
@@ -31,7 +30,6 @@ final class FaultyMiniCluster implements AutoCloseable {
     conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
     conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-    this.taskManagers = taskManagers;
     cluster = new MiniCluster(new MiniClusterConfiguration.Builder().setConfiguration(conf)
         .setNumTaskManagers(taskManagers).setNumSlotsPerTaskManager(1).build());
     cluster.start();
@@ -48,7 +46,6 @@ final class FaultyMiniCluster implements AutoCloseable {
   void replaceOldestTaskManager() throws Exception {
     cluster.terminateTaskManager(oldestLive++).get(1, TimeUnit.MINUTES);
     cluster.startTaskManager();
-    taskManagers++;
   }
 
   boolean isFinished(JobID job) throws Exception {

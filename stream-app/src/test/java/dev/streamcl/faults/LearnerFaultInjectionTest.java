@@ -22,7 +22,6 @@ import dev.streamcl.scenario.SplitFashionMnist;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
@@ -132,9 +131,8 @@ class LearnerFaultInjectionTest {
 
   private static Topics outputs(String prefix) {
     Topics topics = new Topics(prefix);
-    List<String> names = new ArrayList<>(List.of(topics.samples().name(), topics.modelUpdates().name(),
+    KafkaTopics.create(clients.admin(), 2, List.of(topics.samples().name(), topics.modelUpdates().name(),
         topics.predictions().name(), topics.deadLetters().name(), topics.alerts().name(), topics.runs().name()));
-    KafkaTopics.create(ClientConfigs.of(KafkaBrokerExtension.bootstrap()).admin(), 2, names);
     return topics;
   }
 
