@@ -73,8 +73,8 @@ public final class KafkaLearnerJob {
     return new LearnerJob(config,
         env -> afterSource.apply(env.fromSource(kafkaSource, WatermarkStrategy.noWatermarks(), "samples")
             .uid("samples")),
-        sink(clients, outputs, outputs.predictions().name(), "predictions", EventCodec::predictions,
-            Prediction::getStreamId, Prediction::getStreamId),
+        learner -> sink(clients, outputs, outputs.predictions().name(), "predictions-" + learner,
+            EventCodec::predictions, Prediction::getStreamId, Prediction::getStreamId),
         sink(clients, outputs, outputs.modelUpdates().name(), "model-updates", EventCodec::modelUpdates,
             u -> Topics.modelKey(u.getStreamId(), u.getLearner()), ModelUpdate::getStreamId),
         sink(clients, outputs, outputs.deadLetters().name(), "dead-letters", EventCodec::deadLetters,

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -37,13 +36,18 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class LearnerJob {
   private final LearnerJobConfig config;
   private final Function<StreamExecutionEnvironment, DataStream<RawRecord>> source;
-  private final Sink<Prediction> predictions;
+  private final Function<String, Sink<Prediction>> predictions;
   private final Sink<ModelUpdate> modelUpdates;
   private final Sink<DeadLetter> deadLetters;
   private final Sink<Alert> alerts;
 
+  /**
+   * {@code predictions} gives each learner a sink of its own (by learner name), chained to the learner's
+   * operator: one prediction per sample and learner is the job's largest output, and a shared sink
+   * would add a network hop with a serialization on each side for every one of them.
+   */
   public LearnerJob(LearnerJobConfig config, Function<StreamExecutionEnvironment, DataStream<RawRecord>> source,
-      Sink<Prediction> predictions, Sink<ModelUpdate> modelUpdates, Sink<DeadLetter> deadLetters,
+      Function<String, Sink<Prediction>> predictions, Sink<ModelUpdate> modelUpdates, Sink<DeadLetter> deadLetters,
       Sink<Alert> alerts) {
     this.config = config;
     this.source = source;
@@ -91,9 +95,12 @@ public final class LearnerJob {
         .name("decode-and-check").uid("decode-and-check");
 
     SingleOutputStreamOperator<FeatureBatch> features = samples
-        .transform("encode", TypeInformation.of(FeatureBatch.class),
+        .transform("encode", new FeatureBatchTypeInfo(),
             new MicroBatchEncoder(config.encoder(), config.microBatchSize(), config.microBatchMaxDelayMs()))
-        .uid("encode");
+        .uid("encode")
+        // A batch of features spans several network buffers: send each at once rather than leave its last
+        // buffer to the output flusher, which stalls the learners while the encoder waits for credit.
+        .setBufferTimeout(0);
 
     Set<String> warmupTopics = new HashSet<>();
     List<ContinualLearner<?, ?>> plugins = new ArrayList<>();
@@ -112,15 +119,16 @@ public final class LearnerJob {
               new AvroTypeInfo<>(Prediction.class))
           .name("learn-" + learner.name()).uid("learn-" + learner.name()));
     }
-    DataStream<Prediction> predictionStream = learners.get(0);
+    for (int i = 0; i < plugins.size(); i++) {
+      String name = plugins.get(i).name();
+      learners.get(i).sinkTo(predictions.apply(name)).name("predictions-" + name).uid("predictions-sink-" + name);
+    }
     DataStream<ModelUpdate> updateStream = learners.get(0).getSideOutput(OutputTags.MODEL_UPDATES);
     DataStream<Alert> alertStream = learners.get(0).getSideOutput(OutputTags.ALERTS);
     for (SingleOutputStreamOperator<Prediction> learner : learners.subList(1, learners.size())) {
-      predictionStream = predictionStream.union(learner);
       updateStream = updateStream.union(learner.getSideOutput(OutputTags.MODEL_UPDATES));
       alertStream = alertStream.union(learner.getSideOutput(OutputTags.ALERTS));
     }
-    predictionStream.sinkTo(predictions).name("predictions").uid("predictions-sink");
     updateStream.map(JobProperties.stamp(config), new AvroTypeInfo<>(ModelUpdate.class)).name("record-job-config")
         .uid("record-job-config")
         .sinkTo(modelUpdates).name("model-updates").uid("model-updates-sink");
