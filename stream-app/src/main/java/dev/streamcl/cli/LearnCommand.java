@@ -11,6 +11,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,15 +30,20 @@ final class LearnCommand implements Callable<Integer> {
       description = "Stop at the samples topic's end as of the first start (replays); default: run until stopped.")
   boolean bounded;
 
+  @Option(names = "--samples-topic", description = "Learn from this topic instead of <prefix>.samples, so several "
+      + "runs (other learners, other settings, each under its own --topic-prefix) learn one published stream.")
+  String samplesTopic;
+
   @Override
   public Integer call() throws Exception {
     LearnerJobConfig config = LearnerOptions.config(spec, kafka.topicPrefix);
     ClientConfigs clients = kafka.clients();
     String job = "streamcl-learner " + kafka.topicPrefix;
-    LocalFlink.Resumable resumable = checkpoints.resumable(clients, kafka.topicPrefix, "learn", config,
-        kafka.topics().samples().name(), bounded);
-    JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, kafka.topics(), config, bounded),
-        config, job, resumable, System.out);
+    String samples = samplesTopic == null ? kafka.topics().samples().name() : samplesTopic;
+    LocalFlink.Resumable resumable = checkpoints.resumable(clients, kafka.topicPrefix, "learn", config, samples,
+        bounded);
+    JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, samples, kafka.topics(), config,
+        bounded ? OffsetsInitializer.latest() : null), config, job, resumable, System.out);
     long learned = LearnerJob.samplesIn(result);
     System.out.printf("Learned from %,d samples in %.1f s (%,.0f samples/s)%n", learned,
         result.getNetRuntime() / 1000.0, learned * 1000.0 / Math.max(1, result.getNetRuntime()));

@@ -1,0 +1,124 @@
+package dev.streamcl.bench;
+
+import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.Topics;
+import dev.streamcl.ops.EmbeddedKafkaBroker;
+import dev.streamcl.scenario.FashionMnist;
+import dev.streamcl.scenario.ScenarioPublisher;
+import dev.streamcl.scenario.SplitFashionMnist;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@code streamcl bench}: one run, one table. Each learner alone on precomputed features, then the
+ * same learners end to end through a real broker and Flink (each alone and all in one job, steady
+ * state and start-up apart), label-to-model latency, and the ratio of end-to-end to learner-only.
+ */
+public final class Bench {
+  static final int PARTITIONS = 2;
+  static final String STREAM = "fmnist";
+
+  /** What to run; {@code quick} cuts every phase to fit a few minutes on 2 cores. */
+  public record Settings(Path dataDir, long seed, boolean quick, List<String> learners, LearnerJobConfig config,
+      List<String> jobArgs, Path workDir) {
+    int repeats() {
+      return quick ? 1 : 10;
+    }
+
+    Duration latencyWindow() {
+      return quick ? Duration.ofSeconds(10) : Duration.ofSeconds(30);
+    }
+  }
+
+  /** Everything one run measured. */
+  public record Result(String machine, Instant ranAt, boolean quick, List<LearnerOnlyBench.Result> learnerOnly,
+      List<EndToEndBench.Result> endToEnd, Map<String, Double> endToEndOverLearnerOnly,
+      LabelToModelLatency.Result labelToModel) {}
+
+  static final int LATENCY_RATE = 2_000;
+  static final int LATENCY_PUBLISH_EVERY = 100;
+
+  private Bench() {}
+
+  public static Result run(Settings settings, PrintStream out) throws Exception {
+    SplitFashionMnist scenario = new SplitFashionMnist(new FashionMnist(settings.dataDir()), settings.seed(), 0);
+    LearnerJobConfig config = settings.config();
+    out.printf("Encoding %,d training samples for the learner-only runs%n", scenario.trainingSize());
+    EncodedStream encoded = EncodedStream.of(scenario, STREAM, Math.toIntExact(scenario.trainingSize()),
+        config.encoder(), config.labelLimit());
+    List<LearnerOnlyBench.Result> learnerOnly = new ArrayList<>();
+    for (String learner : settings.learners()) {
+      learnerOnly.add(LearnerOnlyBench.run(learner, encoded, config));
+      out.println("  " + Tables.learnerOnlyRow(learnerOnly.get(learnerOnly.size() - 1)));
+    }
+    Path kafkaDir = Files.createTempDirectory(settings.workDir(), "kafka");
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(kafkaDir).partitions(PARTITIONS).start()) {
+      ClientConfigs clients = ClientConfigs.of(broker.bootstrap());
+      RepeatedScenario stream = new RepeatedScenario(scenario, settings.repeats());
+      Topics topics = new Topics("bench");
+      out.printf("Publishing %,d samples (the stream %d times) to %s%n", stream.trainingSize(), stream.times(),
+          topics.samples().name());
+      new ScenarioPublisher(clients, topics, PARTITIONS, ScenarioPublisher.DEFAULT_COMMIT_EVERY, false)
+          .publish(stream, STREAM);
+      List<EndToEndBench.Result> endToEnd = new ArrayList<>();
+      for (List<String> run : endToEndRuns(settings)) {
+        String name = run.size() == 1 ? run.get(0) : "all";
+        out.printf("End to end: %s on %,d samples%n", String.join(",", run), stream.trainingSize());
+        endToEnd.add(EndToEndBench.run(name, run, clients, topics.samples().name(), stream.trainingSize(),
+            settings.jobArgs(), settings.workDir()));
+        out.println("  " + Tables.endToEndRow(endToEnd.get(endToEnd.size() - 1)));
+      }
+      out.printf("Label-to-model latency: nmc at %,d samples/s for %d s%n", LATENCY_RATE,
+          settings.latencyWindow().toSeconds());
+      LabelToModelLatency.Result latency = LabelToModelLatency.run(clients, scenario, "nmc", LATENCY_RATE,
+          settings.latencyWindow(), LATENCY_PUBLISH_EVERY, config.checkpointIntervalMs(), settings.workDir());
+      return new Result(Tables.machine(), Instant.now(), settings.quick(), learnerOnly, endToEnd,
+          ratios(learnerOnly, endToEnd), latency);
+    }
+  }
+
+  /** Each learner alone, then all together; --quick runs NMC alone and all together. */
+  private static List<List<String>> endToEndRuns(Settings settings) {
+    List<List<String>> runs = new ArrayList<>();
+    for (String learner : settings.learners()) {
+      if (!settings.quick() || learner.equals("nmc")) {
+        runs.add(List.of(learner));
+      }
+    }
+    if (settings.learners().size() > 1) {
+      runs.add(settings.learners());
+    }
+    return runs;
+  }
+
+  /** Per learner: its steady rate in its own end-to-end job over its learner-only rate. */
+  private static Map<String, Double> ratios(List<LearnerOnlyBench.Result> learnerOnly,
+      List<EndToEndBench.Result> endToEnd) {
+    Map<String, Double> ratios = new TreeMap<>();
+    for (EndToEndBench.Result run : endToEnd) {
+      if (run.learners().size() == 1) {
+        EndToEndBench.LearnerRate rate = run.learners().get(0);
+        learnerOnly.stream().filter(l -> l.learner().equals(rate.learner())).findFirst()
+            .ifPresent(l -> ratios.put(rate.learner(), rate.samplesPerSecond() / l.samplesPerSecond()));
+      }
+    }
+    return ratios;
+  }
+
+  /** The table on {@code out}. */
+  public static void print(Result result, PrintStream out) {
+    Tables.print(result, out);
+  }
+
+  public static String json(Result result) {
+    return BenchJson.of(result);
+  }
+}

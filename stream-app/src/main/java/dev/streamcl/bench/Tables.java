@@ -1,0 +1,69 @@
+package dev.streamcl.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The bench's figures as the lines of one table. */
+final class Tables {
+  private static final double MIB = 1024.0 * 1024.0;
+
+  private Tables() {}
+
+  static String machine() {
+    return Runtime.getRuntime().availableProcessors() + " cores, " + cpuModel() + ", Java "
+        + System.getProperty("java.version") + ", max heap " + Math.round(Runtime.getRuntime().maxMemory() / MIB)
+        + " MiB";
+  }
+
+  private static String cpuModel() {
+    try {
+      return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+    } catch (IOException e) {
+      return "unknown CPU";
+    }
+  }
+
+  static String learnerOnlyRow(LearnerOnlyBench.Result r) {
+    return String.format("%-10s %,10d %,14.0f %12.1f %,16d", r.learner(), r.samples(), r.samplesPerSecond(),
+        r.warmupSeconds(), r.stateBytes());
+  }
+
+  static String endToEndRow(EndToEndBench.Result r) {
+    StringBuilder perLearner = new StringBuilder();
+    if (r.learners().size() > 1) {
+      r.learners().forEach(l -> perLearner.append(String.format("  %s %,.0f", l.learner(), l.samplesPerSecond())));
+    }
+    return String.format("%-10s %,10d %,14.0f %10.1f %8.1f %10.0f%s", r.run(), r.samples(), r.samplesPerSecond(),
+        r.startupSeconds(), r.wallSeconds(), r.peakRssBytes() / MIB, perLearner);
+  }
+
+  static void print(Bench.Result result, PrintStream out) {
+    out.println();
+    out.println("StreamCL bench" + (result.quick() ? " --quick" : "") + " — " + result.machine() + ", "
+        + result.ranAt());
+    out.println();
+    out.println("Learner only (precomputed pixels features, the job's kernels; no Kafka, no Flink)");
+    out.printf("%-10s %10s %14s %12s %16s%n", "learner", "samples", "samples/s", "warm-up s", "state bytes");
+    result.learnerOnly().forEach(r -> out.println(learnerOnlyRow(r)));
+    out.println();
+    out.println("End to end (Kafka → Flink → predictions and model updates, exactly-once; steady state = 10 % to "
+        + "90 % of the stream)");
+    out.printf("%-10s %10s %14s %10s %8s %10s%n", "run", "samples", "samples/s", "start-up s", "wall s",
+        "peak RSS MiB");
+    result.endToEnd().forEach(r -> out.println(endToEndRow(r)));
+    out.println();
+    out.println("End to end / learner only");
+    for (Map.Entry<String, Double> ratio : result.endToEndOverLearnerOnly().entrySet()) {
+      out.printf("%-10s %6.2f%n", ratio.getKey(), ratio.getValue());
+    }
+    LabelToModelLatency.Result l = result.labelToModel();
+    out.println();
+    out.printf("Label to model (%s, %,d labelled samples/s, a version every %d, checkpoint every %,d ms): "
+        + "p50 %,.0f ms, p99 %,.0f ms, max %,.0f ms over %,d samples%n", l.learner(), l.samplesPerSecond(),
+        l.publishEvery(), l.checkpointIntervalMs(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.samples());
+  }
+}
