@@ -1,5 +1,7 @@
 package dev.streamcl.bench;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
@@ -18,9 +20,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code streamcl bench}: one run, one table. Each learner alone on precomputed features, then the
- * same learners end to end through a real broker and Flink (each alone and all in one job, steady
- * state and start-up apart), label-to-model latency, and the ratio of end-to-end to learner-only.
+ * {@code streamcl bench}: one run, one table. Each learner alone on precomputed features, MOA's Naive
+ * Bayes and Hoeffding tree on the same stream, then the learners end to end through a real broker and
+ * Flink (each alone and all in one job, steady state and start-up apart), label-to-model latency, and
+ * the ratio of end-to-end to learner-only.
  */
 public final class Bench {
   static final int PARTITIONS = 2;
@@ -39,8 +42,8 @@ public final class Bench {
   }
 
   /** Everything one run measured. */
-  public record Result(String machine, Instant ranAt, boolean quick, List<LearnerOnlyBench.Result> learnerOnly,
-      List<EndToEndBench.Result> endToEnd, Map<String, Double> endToEndOverLearnerOnly,
+  public record Result(String machine, String ranAt, boolean quick, List<LearnerOnlyBench.Result> learnerOnly,
+      List<MoaPeer.PeerResult> peers, List<EndToEndBench.Result> endToEnd, Map<String, Double> endToEndOverLearnerOnly,
       LabelToModelLatency.Result labelToModel) {}
 
   static final int LATENCY_RATE = 2_000;
@@ -51,14 +54,19 @@ public final class Bench {
   public static Result run(Settings settings, PrintStream out) throws Exception {
     SplitFashionMnist scenario = new SplitFashionMnist(new FashionMnist(settings.dataDir()), settings.seed(), 0);
     LearnerJobConfig config = settings.config();
-    out.printf("Encoding %,d training samples for the learner-only runs%n", scenario.trainingSize());
-    EncodedStream encoded = EncodedStream.of(scenario, STREAM, Math.toIntExact(scenario.trainingSize()),
-        config.encoder(), config.labelLimit());
+    out.printf("Encoding %,d training and %,d test samples for the learner-only runs%n", scenario.trainingSize(),
+        scenario.testSize());
+    EncodedStream training = EncodedStream.training(scenario, STREAM, config.encoder(), config.labelLimit());
+    EncodedStream test = EncodedStream.test(scenario, STREAM, config.encoder(), config.labelLimit());
     List<LearnerOnlyBench.Result> learnerOnly = new ArrayList<>();
     for (String learner : settings.learners()) {
-      learnerOnly.add(LearnerOnlyBench.run(learner, encoded, config));
+      learnerOnly.add(LearnerOnlyBench.run(learner, training, test, config));
       out.println("  " + Tables.learnerOnlyRow(learnerOnly.get(learnerOnly.size() - 1)));
     }
+    out.println("MOA peers on the same stream, in the same order");
+    MoaPeer moa = MoaPeer.on(scenario, STREAM, 0, 0);
+    List<MoaPeer.PeerResult> peers = moa.runAll();
+    peers.forEach(p -> out.println("  " + p.line()));
     Path kafkaDir = Files.createTempDirectory(settings.workDir(), "kafka");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(kafkaDir).partitions(PARTITIONS).start()) {
       ClientConfigs clients = ClientConfigs.of(broker.bootstrap());
@@ -80,7 +88,7 @@ public final class Bench {
           settings.latencyWindow().toSeconds());
       LabelToModelLatency.Result latency = LabelToModelLatency.run(clients, scenario, "nmc", LATENCY_RATE,
           settings.latencyWindow(), LATENCY_PUBLISH_EVERY, config.checkpointIntervalMs(), settings.workDir());
-      return new Result(Tables.machine(), Instant.now(), settings.quick(), learnerOnly, endToEnd,
+      return new Result(Tables.machine(), Instant.now().toString(), settings.quick(), learnerOnly, peers, endToEnd,
           ratios(learnerOnly, endToEnd), latency);
     }
   }
@@ -118,7 +126,8 @@ public final class Bench {
     Tables.print(result, out);
   }
 
-  public static String json(Result result) {
-    return BenchJson.of(result);
+  /** The figures as JSON: the result's records as objects, field names as in the records. */
+  public static String json(Result result) throws JsonProcessingException {
+    return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n";
   }
 }

@@ -8,15 +8,27 @@ import dev.streamcl.ingest.InvalidSampleException;
 import dev.streamcl.ingest.SampleInputs;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.scenario.Scenario;
+import java.util.function.LongFunction;
 
 /**
- * A scenario's training stream run once through the job's frozen encoder, in stream order: the
+ * A scenario's training stream (or test set) run once through the job's frozen encoder, in order: the
  * precomputed features the learner-only benchmark feeds straight to the kernels.
  */
 record EncodedStream(EncoderIdentity encoder, FeatureBatch all) {
   private static final int ENCODE_BATCH = 1024;
 
-  static EncodedStream of(Scenario scenario, String streamId, int samples, EncoderSpec spec, int labelLimit) {
+  static EncodedStream training(Scenario scenario, String streamId, EncoderSpec spec, int labelLimit) {
+    return of(streamId, Math.toIntExact(scenario.trainingSize()), seq -> scenario.trainingSample(streamId, seq), spec,
+        labelLimit);
+  }
+
+  static EncodedStream test(Scenario scenario, String streamId, EncoderSpec spec, int labelLimit) {
+    return of(streamId, Math.toIntExact(scenario.testSize()), seq -> scenario.testSample(streamId, seq), spec,
+        labelLimit);
+  }
+
+  private static EncodedStream of(String streamId, int samples, LongFunction<Sample> source, EncoderSpec spec,
+      int labelLimit) {
     try (Encoder encoder = spec.open()) {
       SampleInputs inputs = new SampleInputs(encoder.inputShape(), labelLimit);
       FeatureBatch all = FeatureBatch.allocate(streamId, encoder.outputDim(), samples);
@@ -24,7 +36,7 @@ record EncodedStream(EncoderIdentity encoder, FeatureBatch all) {
       for (int from = 0; from < samples; from += ENCODE_BATCH) {
         int n = Math.min(ENCODE_BATCH, samples - from);
         for (int i = 0; i < n; i++) {
-          describe(all, from + i, scenario.trainingSample(streamId, from + i), inputs, pixels, i);
+          describe(all, from + i, source.apply(from + i), inputs, pixels, i);
         }
         float[] features = encoder.encode(pixels, n);
         System.arraycopy(features, 0, all.features, from * all.dim, n * all.dim);

@@ -61,7 +61,8 @@ final class EndToEndBench {
     return new Result(run, samples, jobRate, startup, wall, peakRss, rates);
   }
 
-  private record Version(long samplesSeen, long sentAt) {}
+  /** A published version: the samples it reflects and when the job sent it. */
+  record Version(long samplesSeen, long sentAt) {}
 
   private static List<LearnerRate> steadyRates(ClientConfigs clients, String modelUpdates, long samples) {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
@@ -76,14 +77,17 @@ final class EndToEndBench {
       }
     }
     List<LearnerRate> rates = new ArrayList<>();
-    versions.forEach((learner, published) -> {
-      published.sort(Comparator.comparingLong(Version::samplesSeen));
-      Version from = firstAtLeast(published, (long) (samples * STEADY_FROM));
-      Version to = firstAtLeast(published, (long) (samples * STEADY_TO));
-      double seconds = Math.max(1, to.sentAt() - from.sentAt()) / 1000.0;
-      rates.add(new LearnerRate(learner, (to.samplesSeen() - from.samplesSeen()) / seconds, published.size()));
-    });
+    versions.forEach((learner, published) -> rates.add(steadyRate(learner, published, samples)));
     return rates;
+  }
+
+  /** Samples per second between the first versions that reflect 10 % and 90 % of a stream of {@code samples}. */
+  static LearnerRate steadyRate(String learner, List<Version> published, long samples) {
+    List<Version> bySamples = published.stream().sorted(Comparator.comparingLong(Version::samplesSeen)).toList();
+    Version from = firstAtLeast(bySamples, (long) (samples * STEADY_FROM));
+    Version to = firstAtLeast(bySamples, (long) (samples * STEADY_TO));
+    double seconds = Math.max(1, to.sentAt() - from.sentAt()) / 1000.0;
+    return new LearnerRate(learner, (to.samplesSeen() - from.samplesSeen()) / seconds, published.size());
   }
 
   private static Version firstAtLeast(List<Version> versions, long samplesSeen) {

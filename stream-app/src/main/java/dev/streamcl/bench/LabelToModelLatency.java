@@ -37,9 +37,11 @@ final class LabelToModelLatency {
   record Result(String learner, int samplesPerSecond, int publishEvery, long checkpointIntervalMs, int samples,
       double p50Ms, double p99Ms, double maxMs) {}
 
-  private record Seen(long offset, long at) {}
+  /** A model version became readable at {@code at}, reflecting the samples up to {@code offset}. */
+  record Seen(long offset, long at) {}
 
-  private record Sent(long offset, long at) {}
+  /** A sample was appended at {@code offset} at time {@code at}. */
+  record Sent(long offset, long at) {}
 
   private LabelToModelLatency() {}
 
@@ -95,13 +97,21 @@ final class LabelToModelLatency {
 
   private static Result summary(String learner, int perSecond, int publishEvery, long checkpointMs, List<Sent> sent,
       List<Seen> seen) {
-    double[] latencies = sent.stream().mapToDouble(s -> seen.stream().filter(v -> v.offset() >= s.offset())
-        .findFirst().map(v -> (double) (v.at() - s.at())).orElse(Double.NaN)).filter(d -> !Double.isNaN(d))
-        .sorted().toArray();
+    double[] latencies = latencies(sent, seen);
     return new Result(learner, perSecond, publishEvery, checkpointMs, latencies.length,
         percentile(latencies, 0.50), percentile(latencies, 0.99), latencies[latencies.length - 1]);
   }
 
+  /**
+   * Per sample, sorted: from its append to the first readable version (in the order they became readable)
+   * that reflects its offset; samples no version reached are left out.
+   */
+  static double[] latencies(List<Sent> sent, List<Seen> seen) {
+    return sent.stream().mapToDouble(s -> seen.stream().filter(v -> v.offset() >= s.offset()).findFirst()
+        .map(v -> (double) (v.at() - s.at())).orElse(Double.NaN)).filter(d -> !Double.isNaN(d)).sorted().toArray();
+  }
+
+  /** The nearest-rank percentile of sorted values. */
   static double percentile(double[] sorted, double q) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)];
   }

@@ -4,8 +4,10 @@ import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Learners;
+import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.StateCodec;
 import dev.streamcl.learner.Warmup;
+import java.util.Arrays;
 
 /**
  * Each learner alone on precomputed features: no Kafka, no Flink, the same plug-in and kernels the
@@ -17,17 +19,19 @@ final class LearnerOnlyBench {
    * Samples per second of test-then-train, the seconds a warm-up fit took (KVB's keys; 0 for none), and
    * the stream's state as the checkpoint serializer writes it.
    */
-  record Result(String learner, long samples, double samplesPerSecond, double warmupSeconds, long stateBytes) {}
+  record Result(String learner, long samples, double samplesPerSecond, double warmupSeconds, long stateBytes,
+      double prequentialAccuracy, double finalTestAccuracy) {}
 
   private LearnerOnlyBench() {}
 
-  static Result run(String name, EncodedStream stream, LearnerJobConfig config) {
-    ContinualLearner<?, ?> learner = Learners.create(name, config.families(), stream.encoder());
-    return run(learner, stream.all(), config);
+  /** Learns {@code training}, then answers {@code test} with the final model (accuracy beside the peers'). */
+  static Result run(String name, EncodedStream training, EncodedStream test, LearnerJobConfig config) {
+    ContinualLearner<?, ?> learner = Learners.create(name, config.families(), training.encoder());
+    return run(learner, training.all(), test.all(), config);
   }
 
   private static <S, K extends AutoCloseable> Result run(ContinualLearner<S, K> learner, FeatureBatch stream,
-      LearnerJobConfig config) {
+      FeatureBatch test, LearnerJobConfig config) {
     S state = learner.initialState(stream.dim);
     int from = 0;
     long warmupStart = System.nanoTime();
@@ -40,16 +44,43 @@ final class LearnerOnlyBench {
     double warmupSeconds = (System.nanoTime() - warmupStart) / 1e9;
     int piece = learner.minibatch() > 0 ? learner.minibatch() : config.microBatchSize();
     try (K kernel = learner.openKernel(state, config.device())) {
+      long correct = 0;
       long start = System.nanoTime();
       for (int at = from; at < stream.size(); at += piece) {
-        learner.testThenTrain(kernel, state, stream.slice(at, Math.min(at + piece, stream.size())));
+        FeatureBatch batch = stream.slice(at, Math.min(at + piece, stream.size()));
+        correct += correct(learner.testThenTrain(kernel, state, batch), batch.labels);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       long learned = stream.size() - from;
-      return new Result(learner.name(), learned, learned / seconds, warmupSeconds,
-          new StateCodec<>(learner.stateSchema()).encode(state).length);
+      long stateBytes = new StateCodec<>(learner.stateSchema()).encode(state).length;
+      return new Result(learner.name(), learned, learned / seconds, warmupSeconds, stateBytes,
+          (double) correct / learned, finalTestAccuracy(learner, kernel, state, test, piece));
     } catch (Exception e) {
       throw new IllegalStateException("Could not close the kernel of " + learner.name(), e);
     }
+  }
+
+  /** The final model's answers to the test set: asked as unlabelled samples, which are predicted, not learned. */
+  private static <S, K extends AutoCloseable> double finalTestAccuracy(ContinualLearner<S, K> learner, K kernel,
+      S state, FeatureBatch test, int piece) {
+    long correct = 0;
+    for (int at = 0; at < test.size(); at += piece) {
+      FeatureBatch batch = test.slice(at, Math.min(at + piece, test.size()));
+      int[] truth = batch.labels.clone();
+      Arrays.fill(batch.labels, -1);
+      correct += correct(learner.testThenTrain(kernel, state, batch), truth);
+    }
+    return (double) correct / test.size();
+  }
+
+  /** Samples whose best label is their true one; a sample no class was known for yet counts as wrong. */
+  private static long correct(Predictions predictions, int[] labels) {
+    long correct = 0;
+    for (int i = 0; i < predictions.batchSize(); i++) {
+      if (labels[i] >= 0 && predictions.hasPrediction(i) && predictions.predictedLabel(i) == labels[i]) {
+        correct++;
+      }
+    }
+    return correct;
   }
 }

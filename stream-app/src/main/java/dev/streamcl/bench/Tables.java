@@ -28,8 +28,9 @@ final class Tables {
   }
 
   static String learnerOnlyRow(LearnerOnlyBench.Result r) {
-    return String.format("%-10s %,10d %,14.0f %12.1f %,16d", r.learner(), r.samples(), r.samplesPerSecond(),
-        r.warmupSeconds(), r.stateBytes());
+    return String.format("%-18s %,10d %,14.0f %12.1f %,16d %12.2f%% %12.2f%%", r.learner(), r.samples(),
+        r.samplesPerSecond(), r.warmupSeconds(), r.stateBytes(), 100 * r.prequentialAccuracy(),
+        100 * r.finalTestAccuracy());
   }
 
   static String endToEndRow(EndToEndBench.Result r) {
@@ -46,9 +47,15 @@ final class Tables {
     out.println("StreamCL bench" + (result.quick() ? " --quick" : "") + " — " + result.machine() + ", "
         + result.ranAt());
     out.println();
-    out.println("Learner only (precomputed pixels features, the job's kernels; no Kafka, no Flink)");
-    out.printf("%-10s %10s %14s %12s %16s%n", "learner", "samples", "samples/s", "warm-up s", "state bytes");
+    out.println("Learner only (precomputed pixels features, the job's kernels; no Kafka, no Flink), and the MOA "
+        + "peers on the same stream");
+    out.printf("%-18s %10s %14s %12s %16s %13s %13s%n", "learner", "samples", "samples/s", "warm-up s",
+        "state bytes", "prequential", "final test");
     result.learnerOnly().forEach(r -> out.println(learnerOnlyRow(r)));
+    result.peers().forEach(p -> out.println(String.format("%-18s %,10d %,14.0f %12s %16s %12.2f%% %12.2f%%",
+        p.name(), p.instances(), p.instancesPerSecond(), "", "", 100 * p.prequentialAccuracy(),
+        100 * p.finalTestAccuracy())));
+    printPeerRatios(result, out);
     out.println();
     out.println("End to end (Kafka → Flink → predictions and model updates, exactly-once; steady state = 10 % to "
         + "90 % of the stream)");
@@ -65,5 +72,15 @@ final class Tables {
     out.printf("Label to model (%s, %,d labelled samples/s, a version every %d, checkpoint every %,d ms): "
         + "p50 %,.0f ms, p99 %,.0f ms, max %,.0f ms over %,d samples%n", l.learner(), l.samplesPerSecond(),
         l.publishEvery(), l.checkpointIntervalMs(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.samples());
+  }
+
+  /** Each learner's learner-only rate over MOA Naive Bayes' instances/s, the peer comparison. */
+  private static void printPeerRatios(Bench.Result result, PrintStream out) {
+    result.peers().stream().filter(p -> p.name().contains("naive-bayes")).findFirst().ifPresent(nb -> {
+      StringBuilder line = new StringBuilder("  × " + nb.name() + " instances/s:");
+      result.learnerOnly().forEach(r -> line.append(String.format("  %s %.1f", r.learner(),
+          r.samplesPerSecond() / nb.instancesPerSecond())));
+      out.println(line);
+    });
   }
 }

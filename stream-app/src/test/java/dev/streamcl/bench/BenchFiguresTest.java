@@ -1,0 +1,60 @@
+package dev.streamcl.bench;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.streamcl.events.Sample;
+import dev.streamcl.scenario.FashionMnist;
+import dev.streamcl.scenario.SplitFashionMnist;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The bench's arithmetic on figures worked out by hand, and the repeated stream it publishes. */
+class BenchFiguresTest {
+  @Test
+  void steadyRateSpansTheVersionsAtTenAndNinetyPercentOfTheStream() {
+    // 1,000 samples per version; slow start (version 1 after 5 s), then 2,000 samples/s; out of order on purpose.
+    List<EndToEndBench.Version> versions = new ArrayList<>();
+    for (int v = 10; v >= 1; v--) {
+      versions.add(new EndToEndBench.Version(v * 1000L, 5_000 + (v - 1) * 500L));
+    }
+    EndToEndBench.LearnerRate rate = EndToEndBench.steadyRate("nmc", versions, 10_000);
+    // 10 % = 1,000 samples (version 1, t = 5.0 s), 90 % = 9,000 (version 9, t = 9.0 s): 8,000 samples in 4 s.
+    assertEquals(2_000, rate.samplesPerSecond(), 1e-9);
+    assertEquals(10, rate.versions());
+  }
+
+  @Test
+  void aSamplesLatencyEndsAtTheFirstReadableVersionThatReachesItsOffset() {
+    List<LabelToModelLatency.Sent> sent = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      sent.add(new LabelToModelLatency.Sent(i, 10L * i));
+    }
+    List<LabelToModelLatency.Seen> seen = List.of(new LabelToModelLatency.Seen(4, 100),
+        new LabelToModelLatency.Seen(9, 300));
+    double[] latencies = LabelToModelLatency.latencies(sent, seen);
+    assertArrayEquals(new double[] {60, 70, 80, 90, 100, 210, 220, 230, 240, 250}, latencies);
+    assertEquals(100, LabelToModelLatency.percentile(latencies, 0.5));
+    assertEquals(250, LabelToModelLatency.percentile(latencies, 0.99));
+    assertEquals(60, LabelToModelLatency.percentile(latencies, 0.01));
+  }
+
+  @Test
+  void theRepeatedStreamPlaysTheSameSamplesWithSequenceAndEventTimeGoingOn() {
+    SplitFashionMnist once = new SplitFashionMnist(new FashionMnist(FashionMnist.DEFAULT_DIR), 42, 10);
+    RepeatedScenario thrice = new RepeatedScenario(once, 3);
+    assertEquals(3 * once.trainingSize(), thrice.trainingSize());
+    for (long sequence : new long[] {0, 7, once.trainingSize() + 7, 2 * once.trainingSize() + 49}) {
+      Sample original = once.trainingSample("s", sequence % once.trainingSize());
+      Sample repeated = thrice.trainingSample("s", sequence);
+      assertEquals(sequence, repeated.getSequence());
+      assertEquals(original.getEventTime().plusMillis(sequence - original.getSequence()), repeated.getEventTime());
+      assertEquals(original.getLabel(), repeated.getLabel());
+      assertEquals(original.getTaskId(), repeated.getTaskId());
+      assertEquals(original.getInput(), repeated.getInput());
+    }
+    assertEquals(once.testSample("s", 3), thrice.testSample("s", 3));
+    assertEquals("repeated x3", thrice.variant());
+  }
+}
