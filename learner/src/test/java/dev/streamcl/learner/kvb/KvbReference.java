@@ -7,15 +7,16 @@ import java.util.stream.IntStream;
 /**
  * A plain-Java KVB written straight from the paper's definitions, in doubles and one sample at a
  * time: full squared distances, a stable sort for the nearest keys, mean of the fetched values,
- * softmax, and the SGD step on label-smoothed cross-entropy derived per value row.
+ * softmax, and the SGD step on label-smoothed cross-entropy derived per value row. Public for the
+ * kernel benchmarks (dev.streamcl.bench).
  */
-final class KvbReference {
+public final class KvbReference {
   private final KvbHyperparameters config;
   private final int featureDim;
   private final float[] projection;
   private final float[] keys;
 
-  KvbReference(KeyValueBottleneck state) {
+  public KvbReference(KeyValueBottleneck state) {
     this.config = state.config();
     this.featureDim = state.featureDim();
     this.projection = RandomProjection.matrix(config, featureDim);
@@ -53,7 +54,7 @@ final class KvbReference {
   }
 
   /** Softmax of the mean fetched value vector. */
-  double[] probabilities(float[] values, float[] features, int b) {
+  public double[] probabilities(float[] values, float[] features, int b) {
     int classes = config.classes();
     int[] rows = fetchedRows(features, b);
     double[] logits = new double[classes];
@@ -72,7 +73,7 @@ final class KvbReference {
    * One SGD step on L = mean over labelled samples of CE(softmax(mean fetched values), smoothed target):
    * ∂L/∂value[row] = Σ_{i fetching row} (p_i − target_i) / (C·topk) / n_labelled.
    */
-  float[] sgdStep(float[] values, float[] features, int batchSize, int[] labels) {
+  public float[] sgdStep(float[] values, float[] features, int batchSize, int[] labels) {
     int classes = config.classes();
     double eps = config.labelSmoothing();
     long labelled = Arrays.stream(labels, 0, batchSize).filter(l -> l >= 0).count();

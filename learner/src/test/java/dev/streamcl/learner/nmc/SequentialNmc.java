@@ -4,8 +4,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Plain-Java reference: one sample at a time, double precision, predict then learn. */
-final class SequentialNmc {
+/**
+ * Plain-Java reference: one sample at a time, double precision, predict then learn. Public for the
+ * kernel benchmarks (dev.streamcl.bench).
+ */
+public final class SequentialNmc {
   final int dim;
   final List<Integer> labels = new ArrayList<>();
   final List<double[]> sums = new ArrayList<>();
@@ -15,7 +18,7 @@ final class SequentialNmc {
     this.dim = dim;
   }
 
-  SequentialNmc(ClassMeanState state) {
+  public SequentialNmc(ClassMeanState state) {
     this(state.dim());
     for (int c = 0; c < state.classCount(); c++) {
       labels.add(state.labels()[c]);
@@ -29,7 +32,7 @@ final class SequentialNmc {
   }
 
   /** Top-k (label, −squared distance) by nearest mean, best first; then learns the sample if labelled. */
-  List<double[]> predictThenLearn(float[] features, int offset, int label, int k) {
+  public List<double[]> predictThenLearn(float[] features, int offset, int label, int k) {
     double[] x = normalize(features, offset);
     List<double[]> scored = new ArrayList<>();
     for (int c = 0; c < labels.size(); c++) {

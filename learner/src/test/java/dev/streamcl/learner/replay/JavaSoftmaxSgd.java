@@ -1,11 +1,14 @@
 package dev.streamcl.learner.replay;
 
-/** Plain-Java reference of one softmax SGD step (double arithmetic) and of argmax prediction. */
-final class JavaSoftmaxSgd {
+/**
+ * Plain-Java reference of one softmax SGD step (double arithmetic) and of argmax prediction. Public
+ * for the kernel benchmarks (dev.streamcl.bench).
+ */
+public final class JavaSoftmaxSgd {
   private JavaSoftmaxSgd() {}
 
   /** Same contract as {@link SoftmaxSgdKernel#step}; returns the mean cross-entropy before the step. */
-  static float step(SoftmaxHead head, float[] x, int n, int[] labels, float lr) {
+  public static float step(SoftmaxHead head, float[] x, int n, int[] labels, float lr) {
     int d = head.dim();
     int[] target = new int[n];
     for (int i = 0; i < n; i++) {
