@@ -20,18 +20,14 @@ final class PredictionEvents {
     }
   }
 
+  /**
+   * Built with the all-fields constructor in schema order, not the builder: the builder copies every
+   * default and checks every field, per prediction, and this is the job's most frequent record.
+   */
   static Prediction of(FeatureBatch batch, int i, Predictions predictions, String learner, long version) {
-    return Prediction.newBuilder()
-        .setStreamId(batch.streamId)
-        .setSequence(batch.sequences[i])
-        .setSource(PredictionSource.PREQUENTIAL)
-        .setLearner(learner)
-        .setModelVersion(version)
-        .setPredictedLabel(predictions.hasPrediction(i) ? predictions.predictedLabel(i) : null)
-        .setTopScores(predictions.labelScores(i))
-        .setTrueLabel(batch.labels[i] >= 0 ? batch.labels[i] : null)
-        .setTaskId(batch.taskIds[i] >= 0 ? batch.taskIds[i] : null)
-        .setEventTime(Instant.ofEpochMilli(batch.eventTimes[i]))
-        .build();
+    return new Prediction(batch.streamId, batch.sequences[i], PredictionSource.PREQUENTIAL, learner, version,
+        predictions.hasPrediction(i) ? predictions.predictedLabel(i) : null, predictions.labelScores(i),
+        batch.labels[i] >= 0 ? batch.labels[i] : null, batch.taskIds[i] >= 0 ? batch.taskIds[i] : null,
+        Instant.ofEpochMilli(batch.eventTimes[i]));
   }
 }

@@ -72,8 +72,10 @@ public final class SampleInputs implements Serializable {
           + " pixel bytes does not fit the encoder input " + Arrays.toString(inputShape)
           + "; resize the image or configure an encoder for this shape");
     }
+    byte[] bytes = new byte[inputSize];
+    pixels.get(bytes); // one bulk copy instead of a bounds-checked get() per pixel
     for (int i = 0; i < inputSize; i++) {
-      target[offset + i] = pixels.get() & 0xFF;
+      target[offset + i] = bytes[i] & 0xFF;
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@code streamcl} command in a JVM of its own, as a user runs it: its own heap, its own peak
- * resident set (read from {@code /proc/<pid>/status} while it runs), its output in a log file.
+ * resident set (read from {@code /proc/<pid>/status} while it runs) and CPU time, its output in a log file.
  */
 final class ChildJvm implements AutoCloseable {
   /** JVM options added to every child, e.g. a flight recording to profile the job; %run names the run. */
@@ -21,6 +21,7 @@ final class ChildJvm implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final AtomicLong peakRssKiB = new AtomicLong();
+  private final AtomicLong cpuNanos = new AtomicLong();
   private final Thread rssWatch;
 
   private ChildJvm(Process process, Path log) {
@@ -67,6 +68,14 @@ final class ChildJvm implements AutoCloseable {
     return peakRssKiB.get() * 1024;
   }
 
+  /**
+   * CPU time the JVM used (all its threads, user and system) as last seen while it ran: a figure that,
+   * unlike wall time, other work on a shared machine barely moves.
+   */
+  double cpuSeconds() {
+    return cpuNanos.get() / 1e9;
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {
@@ -80,6 +89,7 @@ final class ChildJvm implements AutoCloseable {
   private void watchRss() {
     Path status = Path.of("/proc", Long.toString(process.pid()), "status");
     while (process.isAlive()) {
+      process.info().totalCpuDuration().ifPresent(cpu -> cpuNanos.accumulateAndGet(cpu.toNanos(), Math::max));
       try {
         for (String line : Files.readAllLines(status)) {
           if (line.startsWith("VmHWM:")) {

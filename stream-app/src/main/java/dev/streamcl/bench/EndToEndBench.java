@@ -31,7 +31,12 @@ final class EndToEndBench {
 
   /** The job's steady rate is its slowest learner's: they share one source. */
   record Result(String run, long samples, double samplesPerSecond, double startupSeconds, double wallSeconds,
-      long peakRssBytes, List<LearnerRate> learners) {}
+      long peakRssBytes, double cpuSeconds, List<LearnerRate> learners) {
+    /** The job JVM's CPU time per sample, start-up included. */
+    double cpuMicrosPerSample() {
+      return cpuSeconds * 1e6 / samples;
+    }
+  }
 
   private static final double STEADY_FROM = 0.1;
   private static final double STEADY_TO = 0.9;
@@ -50,15 +55,17 @@ final class EndToEndBench {
     args.addAll(jobOptions);
     long launched = System.currentTimeMillis();
     long peakRss;
+    double cpuSeconds;
     try (ChildJvm job = ChildJvm.streamcl(args, workDir.resolve("learn-" + run + ".log"))) {
       job.awaitSuccess(Duration.ofMinutes(20));
       peakRss = job.peakRssBytes();
+      cpuSeconds = job.cpuSeconds();
     }
     double wall = (System.currentTimeMillis() - launched) / 1000.0;
     List<LearnerRate> rates = steadyRates(clients, outputs.modelUpdates().name(), samples);
     double jobRate = rates.stream().mapToDouble(LearnerRate::samplesPerSecond).min().orElse(0);
     double startup = (firstTimestamp(clients, outputs.predictions().name()) - launched) / 1000.0;
-    return new Result(run, samples, jobRate, startup, wall, peakRss, rates);
+    return new Result(run, samples, jobRate, startup, wall, peakRss, cpuSeconds, rates);
   }
 
   /** A published version: the samples it reflects and when the job sent it. */

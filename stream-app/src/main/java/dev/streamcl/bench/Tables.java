@@ -38,8 +38,9 @@ final class Tables {
     if (r.learners().size() > 1) {
       r.learners().forEach(l -> perLearner.append(String.format("  %s %,.0f", l.learner(), l.samplesPerSecond())));
     }
-    return String.format("%-10s %,10d %,14.0f %10.1f %8.1f %10.0f%s", r.run(), r.samples(), r.samplesPerSecond(),
-        r.startupSeconds(), r.wallSeconds(), r.peakRssBytes() / MIB, perLearner);
+    return String.format("%-10s %,10d %,14.0f %10.1f %8.1f %12.0f %14.1f%s", r.run(), r.samples(),
+        r.samplesPerSecond(), r.startupSeconds(), r.wallSeconds(), r.peakRssBytes() / MIB, r.cpuMicrosPerSample(),
+        perLearner);
   }
 
   static void print(Bench.Result result, PrintStream out) {
@@ -59,8 +60,8 @@ final class Tables {
     out.println();
     out.println("End to end (Kafka → Flink → predictions and model updates, exactly-once; steady state = 10 % to "
         + "90 % of the stream)");
-    out.printf("%-10s %10s %14s %10s %8s %10s%n", "run", "samples", "samples/s", "start-up s", "wall s",
-        "peak RSS MiB");
+    out.printf("%-10s %10s %14s %10s %8s %12s %14s%n", "run", "samples", "samples/s", "start-up s", "wall s",
+        "peak RSS MiB", "CPU µs/sample");
     result.endToEnd().forEach(r -> out.println(endToEndRow(r)));
     out.println();
     out.println("End to end / learner only");
