@@ -4,16 +4,21 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
 import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -26,11 +31,17 @@ public final class EventCodec<T extends SpecificRecord> {
   /** Bytes before the fingerprint: the single-object marker {@code C3 01}. */
   private static final int MARKER_BYTES = 2;
   private static final int FINGERPRINT_BYTES = Long.BYTES;
+  private static final int HEADER_BYTES = MARKER_BYTES + FINGERPRINT_BYTES;
+  private static final byte[] MARKER = {(byte) 0xC3, 0x01};
 
   private final Class<T> type;
   private final List<Schema> released;
   private final BinaryMessageEncoder<T> encoder;
   private final BinaryMessageDecoder<T> decoder;
+  // The fast path of decode: one resolving reader per released writer schema, fed from the array itself
+  // (BinaryMessageDecoder reads the body through an unbuffered stream, byte by byte).
+  private final Map<Long, SpecificDatumReader<T>> readers = new HashMap<>();
+  private BinaryDecoder body;
 
   private EventCodec(Class<T> type, Schema current, String eventName) {
     this.type = type;
@@ -40,6 +51,9 @@ public final class EventCodec<T extends SpecificRecord> {
     SpecificData model = SpecificData.getForClass(type);
     this.encoder = new BinaryMessageEncoder<>(model, current);
     this.decoder = new BinaryMessageDecoder<>(model, current, store);
+    for (Schema writer : released) {
+      readers.put(SchemaNormalization.parsingFingerprint64(writer), new SpecificDatumReader<>(writer, current, model));
+    }
   }
 
   public static EventCodec<Sample> samples() {
@@ -91,7 +105,15 @@ public final class EventCodec<T extends SpecificRecord> {
       throw new MalformedEventException("Empty record value where a " + type.getSimpleName() + " was expected", null);
     }
     try {
-      return decoder.decode(bytes);
+      SpecificDatumReader<T> reader = bytes.length >= HEADER_BYTES && bytes[0] == MARKER[0] && bytes[1] == MARKER[1]
+          ? readers.get(ByteBuffer.wrap(bytes, MARKER_BYTES, FINGERPRINT_BYTES).order(ByteOrder.LITTLE_ENDIAN)
+              .getLong())
+          : null;
+      if (reader == null) {
+        return decoder.decode(bytes); // says what is wrong with the header
+      }
+      body = DecoderFactory.get().binaryDecoder(bytes, HEADER_BYTES, bytes.length - HEADER_BYTES, body);
+      return reader.read(null, body);
     } catch (MissingSchemaException e) {
       throw new MalformedEventException(type.getSimpleName() + " written with a schema this reader does not know "
           + "(fingerprint " + HEX.formatHex(bytes, MARKER_BYTES, MARKER_BYTES + FINGERPRINT_BYTES) + "; released "
