@@ -152,9 +152,8 @@ public final class EmaKMeans {
   private void emaStep(int c, float[] z, int batchSize) {
     double[] counts = new double[keyCount];
     double[] sums = new double[keyCount * keyDim];
-    int[] nearest = nearestKeys(c, z, batchSize);
     for (int b = 0; b < batchSize; b++) {
-      int k = nearest[b];
+      int k = nearestKey(c, z, b);
       counts[k]++;
       for (int j = 0; j < keyDim; j++) {
         sums[k * keyDim + j] += z[sampleOffset(b, c) + j];
@@ -197,42 +196,20 @@ public final class EmaKMeans {
     }
   }
 
-  /**
-   * The nearest key of codebook c for every sample: squared Euclidean distances, ties to the lower key
-   * index as ONNX TopK does. Each distance sums over the key dimensions in order, as a per-key loop would,
-   * but the keys are laid out [dk, K] so the inner loop runs over all K keys at once (it vectorises).
-   */
-  private int[] nearestKeys(int c, float[] z, int batchSize) {
-    double[] byDimension = new double[keyDim * keyCount];
-    for (int k = 0; k < keyCount; k++) {
-      for (int j = 0; j < keyDim; j++) {
-        byDimension[j * keyCount + k] = keys[(c * keyCount + k) * keyDim + j];
-      }
-    }
-    double[] distance = new double[keyCount];
-    int[] nearest = new int[batchSize];
-    for (int b = 0; b < batchSize; b++) {
-      Arrays.fill(distance, 0);
-      int from = sampleOffset(b, c);
-      for (int j = 0; j < keyDim; j++) {
-        double coordinate = z[from + j];
-        int row = j * keyCount;
-        for (int k = 0; k < keyCount; k++) {
-          double diff = coordinate - byDimension[row + k];
-          distance[k] += diff * diff;
-        }
-      }
-      nearest[b] = lowestIndexOfMinimum(distance);
-    }
-    return nearest;
-  }
-
-  private static int lowestIndexOfMinimum(double[] distance) {
+  // Squared Euclidean distance; ties go to the lower key index, as ONNX TopK does.
+  private int nearestKey(int c, float[] z, int sample) {
     int best = 0;
     double bestDistance = Double.POSITIVE_INFINITY;
-    for (int k = 0; k < distance.length; k++) {
-      if (distance[k] < bestDistance) {
-        bestDistance = distance[k];
+    int from = sampleOffset(sample, c);
+    for (int k = 0; k < keyCount; k++) {
+      double distance = 0;
+      int key = (c * keyCount + k) * keyDim;
+      for (int j = 0; j < keyDim; j++) {
+        double diff = z[from + j] - keys[key + j];
+        distance += diff * diff;
+      }
+      if (distance < bestDistance) {
+        bestDistance = distance;
         best = k;
       }
     }

@@ -38,16 +38,12 @@ public final class RandomProjection {
     int width = w.length / featureDim;
     float[] z = new float[batchSize * width];
     double[] row = new double[width];
-    double[] wide = new double[w.length]; // widened once, not in every multiply-add: the same sums, faster
-    for (int i = 0; i < w.length; i++) {
-      wide[i] = w[i];
-    }
     for (int b = 0; b < batchSize; b++) {
       Arrays.fill(row, 0);
       for (int i = 0; i < featureDim; i++) {
         double x = features[b * featureDim + i];
         for (int j = 0; j < width; j++) {
-          row[j] += x * wide[i * width + j];
+          row[j] += x * w[i * width + j];
         }
       }
       for (int j = 0; j < width; j++) {
