@@ -4,6 +4,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import java.io.Serializable;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -79,36 +80,53 @@ public final class ComputeDevice implements Serializable {
     if (!isCuda()) {
       return this;
     }
-    String problem = cudaProblem(options);
-    return problem == null ? this : fallBackAfter(problem);
+    GpuBuild gpu = GpuBuild.current();
+    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
+      return fallBackAfter("the onnxruntime jar on the classpath is the CPU-only build, without a CUDA execution"
+          + " provider", "To use the GPU, build with the gpu profile (mvn -Pgpu -DskipTests package: onnxruntime_gpu "
+          + gpu.onnxRuntimeVersion() + ", see docs/gpu.md) and run on a host with an NVIDIA GPU, " + gpu.hostNeeds()
+          + ".");
+    }
+    try {
+      addCuda(options);
+      return this;
+    } catch (OrtException | RuntimeException | LinkageError e) {
+      return fallBackAfter("its CUDA execution provider did not load (" + e.getMessage() + ")", "Install "
+          + gpu.hostNeeds() + " (runtime, cuBLAS, cuRAND, cuFFT and cuDNN libraries) where the dynamic loader finds"
+          + " them (ldconfig or LD_LIBRARY_PATH), and check the NVIDIA driver with nvidia-smi.");
+    }
   }
 
   /**
-   * The CUDA device could not be used: the CPU when fallback was asked for, else a failure saying what to do.
+   * The CUDA provider loaded but a session could not be created on the GPU (no such GPU, a driver too old):
+   * the CPU when fallback was asked for, else a failure saying what to do.
    *
    * @throws DeviceUnavailableException fallback is off
    */
-  public ComputeDevice fallBackAfter(String problem) {
-    String message = "ONNX Runtime cannot use " + this + ": " + problem
-        + ". To run on the GPU, install the onnxruntime_gpu artifact with CUDA 12 and cuDNN 9 on the host;"
-        + " otherwise run with device=cpu or allow CPU fallback.";
+  public ComputeDevice sessionFailed(String ortMessage) {
+    return fallBackAfter("creating a session on GPU " + cudaDeviceId + " failed (" + ortMessage + ")",
+        "Check that GPU " + cudaDeviceId + " exists (nvidia-smi -L lists the GPUs, numbered from 0) and that its"
+        + " driver supports CUDA " + GpuBuild.current().cudaMajor() + ".");
+  }
+
+  // One line (the CLI prints a failure's first line only): what went wrong, how to fix it, the CPU alternatives.
+  private ComputeDevice fallBackAfter(String problem, String remedy) {
+    String message = ("ONNX Runtime cannot use " + this + ": " + problem + ". " + remedy
+        + " Or run on the CPU: --device cpu, or add --cpu-fallback to use the CPU whenever CUDA cannot load.")
+        .replaceAll("\\s*\\R\\s*", " ");
     if (!cpuFallback) {
       throw new DeviceUnavailableException(message);
     }
-    LOG.warn("{} Falling back to the CPU as configured.", message);
+    LOG.warn("{} Falling back to the CPU as configured (--cpu-fallback).", message);
     return cpu();
   }
 
-  private String cudaProblem(OrtSession.SessionOptions options) {
-    if (!OrtEnvironment.getAvailableProviders().contains(OrtProvider.CUDA)) {
-      return "this ONNX Runtime build has no CUDA execution provider"
-          + " (the CPU-only onnxruntime artifact is on the classpath)";
-    }
-    try {
-      options.addCUDA(cudaDeviceId);
-      return null;
-    } catch (OrtException | RuntimeException e) {
-      return "the CUDA execution provider failed to load (" + e.getMessage() + ")";
+  // TF32, on by default in the CUDA provider from Ampere on, rounds MatMul inputs to 10-bit mantissas; off, the GPU
+  // computes in FP32 as the CPU does, so learners give the same results on both (gpu-check compares them).
+  private void addCuda(OrtSession.SessionOptions options) throws OrtException {
+    try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(cudaDeviceId)) {
+      cuda.add("use_tf32", "0");
+      options.addCUDA(cuda);
     }
   }
 

@@ -50,7 +50,7 @@ public final class OnnxKernel implements AutoCloseable {
             "ONNX Runtime could not load the model on " + device + ": " + e.getMessage(), e);
       }
       try {
-        opened = open(model, device.fallBackAfter(e.getMessage()), intraOpThreads);
+        opened = open(model, device.sessionFailed(e.getMessage()), intraOpThreads);
       } catch (OrtException cpuFailure) {
         throw new IllegalStateException("ONNX Runtime could not load the model on the CPU either: "
             + cpuFailure.getMessage(), cpuFailure);

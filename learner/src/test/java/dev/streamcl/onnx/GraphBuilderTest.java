@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamcl.events.ModelBytes;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class GraphBuilderTest {
@@ -87,17 +88,50 @@ class GraphBuilderTest {
     assertThrows(IllegalArgumentException.class, () -> twice.constant("w", new float[] {1, 2, 3}, 2, 2));
   }
 
+  /**
+   * This machine has no CUDA: with the CPU jar the provider is missing, with the gpu profile's jar its CUDA
+   * libraries are. Either way the failure is one line saying what is wrong and every way out.
+   */
   @Test
   void cudaWithoutProviderFailsClearlyUnlessFallbackIsAllowed() {
     byte[] model = denseLayer(new float[OUT * IN], new float[OUT]);
     DeviceUnavailableException failure = assertThrows(DeviceUnavailableException.class,
         () -> new OnnxKernel(model, ComputeDevice.parse("cuda:0", false)).close());
-    assertTrue(failure.getMessage().contains("onnxruntime_gpu"), failure.getMessage());
-    assertTrue(failure.getMessage().contains("device=cpu"), failure.getMessage());
+    String message = failure.getMessage();
+    System.out.println("Asking for cuda:0 on this machine: " + message);
+    assertEquals(1, message.lines().count(), message);
+    assertTrue(message.startsWith("ONNX Runtime cannot use cuda:0: "), message);
+    boolean cpuOnlyJar = message.contains("CPU-only build");
+    assertTrue(cpuOnlyJar || message.contains("CUDA execution provider did not load"), message);
+    assertTrue(!cpuOnlyJar || message.contains("mvn -Pgpu"), message);
+    assertTrue(Pattern.compile("CUDA \\d+ and cuDNN \\d+").matcher(message).find(), message);
+    assertTrue(message.contains("--device cpu") && message.contains("--cpu-fallback"), message);
 
     try (OnnxKernel kernel = new OnnxKernel(model, ComputeDevice.parse("cuda:0", true))) {
       assertEquals(ComputeDevice.cpu(), kernel.device());
     }
+  }
+
+  @Test
+  void aGpuThatCannotHoldASessionIsNamedWithWhatToCheck() {
+    String ortMessage = "CUDA failure 100: no CUDA-capable device is detected ;\n"
+        + "GPU=3 ; expr=cudaSetDevice(info_.device_id);";
+    DeviceUnavailableException failure = assertThrows(DeviceUnavailableException.class,
+        () -> ComputeDevice.cuda(3, false).sessionFailed(ortMessage));
+    String message = failure.getMessage();
+    assertEquals(1, message.lines().count(), message);
+    assertTrue(message.contains("no CUDA-capable device is detected"), message);
+    assertTrue(message.contains("GPU 3 exists (nvidia-smi -L"), message);
+    assertTrue(message.contains("--device cpu") && message.contains("--cpu-fallback"), message);
+
+    assertEquals(ComputeDevice.cpu(), ComputeDevice.cuda(3, true).sessionFailed(ortMessage));
+  }
+
+  @Test
+  void theGpuBuildNamesTheVersionsFromThePom() {
+    GpuBuild gpu = GpuBuild.current();
+    assertTrue(gpu.onnxRuntimeVersion().matches("\\d+\\.\\d+\\.\\d+"), gpu.toString());
+    assertTrue(gpu.hostNeeds().matches("CUDA \\d+ and cuDNN \\d+"), gpu.toString());
   }
 
   @Test

@@ -123,6 +123,7 @@ class StreamClTest {
     StringWriter err = new StringWriter();
     assertEquals(1, run(err, args.toArray(String[]::new)));
     assertOneLine(err, "ONNX Runtime cannot use cuda:99");
+    assertTrue(err.toString().contains("--device cpu") && err.toString().contains("--cpu-fallback"), err.toString());
   }
 
   @Test
