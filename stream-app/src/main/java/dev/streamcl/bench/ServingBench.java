@@ -1,0 +1,317 @@
+package dev.streamcl.bench;
+
+import dev.streamcl.bench.ServedAnswers.Answer;
+import dev.streamcl.encoder.Encoder;
+import dev.streamcl.encoder.EncoderSpec;
+import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.StreamPartitioning;
+import dev.streamcl.kafka.Topics;
+import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
+import dev.streamcl.learner.nmc.NearestClassMeanModel;
+import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.ops.EmbeddedKafkaBroker;
+import dev.streamcl.ops.KafkaTopics;
+import dev.streamcl.serving.HotSwaps;
+import dev.streamcl.serving.ServingService;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * The serving benchmark: a {@link ServingService} on fresh topics serves real-sized NMC and KVB models on
+ * 28x28 pixels. (b) Latency at a fixed offered load, open-loop: a steady phase, then a phase in which new
+ * versions of every model arrive (NMC snapshots, KVB sparse deltas); each request's latency runs from when it
+ * was due to when its last answer was readable by a read_committed reader. (a) Saturation: a fixed count of
+ * requests sent as fast as the sender can; answered requests per second from the first send to the last
+ * answer. Latency runs first so that saturation's backlog cannot spill into it.
+ */
+public final class ServingBench {
+  private static final String ENCODER = "pixels:28x28";
+  private static final List<String> LEARNERS = List.of(KeyValueBottleneckModel.LEARNER, NearestClassMeanModel.LEARNER);
+  /** Saturation requests carry sequences from here, apart from the latency phases'. */
+  private static final long SATURATION_SEQUENCES = 1L << 40;
+
+  /**
+   * What to run: {@code perSecond} offered load for {@code warmup} then {@code steady}; {@code swapVersions}
+   * new versions of each model of each stream, one every {@code versionEvery}; {@code saturationRequests}
+   * sent at once; {@code serving} overrides the service's Kafka Streams settings.
+   */
+  public record Settings(int partitions, int streams, int perSecond, Duration warmup, Duration steady,
+      int swapVersions, Duration versionEvery, int saturationRequests, long seed, Properties serving) {
+    public static Settings quick() {
+      return new Settings(2, 2, 2_000, Duration.ofSeconds(3), Duration.ofSeconds(5), 25, Duration.ofMillis(200),
+          40_000, 42L, new Properties());
+    }
+
+    public static Settings full() {
+      return new Settings(2, 2, 2_000, Duration.ofSeconds(5), Duration.ofSeconds(20), 50, Duration.ofMillis(200),
+          200_000, 42L, new Properties());
+    }
+
+    Settings withPerSecond(int rate) {
+      return new Settings(partitions, streams, rate, warmup, steady, swapVersions, versionEvery, saturationRequests,
+          seed, serving);
+    }
+
+    long swaps() {
+      return (long) swapVersions * streams * LEARNERS.size();
+    }
+  }
+
+  /** Latency of one phase in ms (nearest rank), over its answered requests. */
+  public record Phase(String name, long requests, long answered, double p50Ms, double p99Ms, double p999Ms,
+      double maxMs) {
+    String line() {
+      return String.format("%-7s %,8d requests, %,8d answered: p50 %.1f  p99 %.1f  p99.9 %.1f  max %.1f ms", name,
+          requests, answered, p50Ms, p99Ms, p999Ms, maxMs);
+    }
+  }
+
+  /** Everything one run measured, and under which delivery guarantee. */
+  public record Result(String guarantee, int perSecond, Phase steady, Phase swaps, long swapCount,
+      int saturationRequests, double saturationPerSecond, HotSwaps hotSwaps) {}
+
+  private ServingBench() {}
+
+  public static Result run(String bootstrap, Settings settings, PrintStream out) throws Exception {
+    ClientConfigs clients = ClientConfigs.of(bootstrap);
+    Topics topics = new Topics("bench-serving-" + Integer.toString(ThreadLocalRandom.current().nextInt(1 << 30), 36));
+    KafkaTopics.create(bootstrap, settings.partitions(), topics.requests().name(), topics.modelUpdates().name(),
+        topics.servedPredictions().name(), topics.deadLetters().name());
+    List<String> streams = streamsOverPartitions(settings.streams(), settings.partitions());
+    EncoderSpec encoderSpec = EncoderSpec.parse(ENCODER, ComputeDevice.cpu());
+    EncoderIdentity identity;
+    try (Encoder encoder = encoderSpec.open()) {
+      identity = encoder.identity();
+    }
+    ServingBenchModels models = new ServingBenchModels(identity, settings.seed());
+    String guarantee = settings.serving().getProperty("processing.guarantee",
+        clients.exactlyOnce() ? "exactly_once_v2" : "at_least_once");
+    out.printf("serving bench: %s, %d partitions, streams %s, learners %s on %s; %s%n", guarantee,
+        settings.partitions(), streams, LEARNERS, ENCODER, settings.serving().isEmpty() ? "service defaults"
+            : "overrides " + settings.serving());
+
+    try (ServedAnswers answers = new ServedAnswers(clients, topics.servedPredictions().name()).start();
+        Publisher learner = new Publisher(clients, topics, settings.partitions(), models, streams);
+        ServingService serving = new ServingService(clients, topics, encoderSpec, ComputeDevice.cpu(),
+            ServingBenchModels.CLASSES, settings.serving())) {
+      long startNanos = System.nanoTime();
+      learner.publishVersion(1);
+      serving.start();
+      awaitServed(serving, streams, 1);
+      out.printf("  v1 of %d models served %.1f s after the start%n", streams.size() * LEARNERS.size(),
+          (System.nanoTime() - startNanos) / 1e9);
+      Phase[] phases = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
+      out.println("  " + phases[0].line());
+      out.println("  " + phases[1].line() + String.format(" (%d swaps)", settings.swaps()));
+      double saturation = saturation(clients, topics, settings, streams, models, answers);
+      out.printf("  saturation: %,d requests answered at %,.0f requests/s (%d learners each)%n",
+          settings.saturationRequests(), saturation, LEARNERS.size());
+      HotSwaps hotSwaps = serving.hotSwaps();
+      out.printf("  hot swaps %s%n", hotSwaps);
+      return new Result(guarantee, settings.perSecond(), phases[0], phases[1], settings.swaps(),
+          settings.saturationRequests(), saturation, hotSwaps);
+    }
+  }
+
+  /** Warm-up, then the steady phase, then the phase with versions arriving; returns {steady, swaps}. */
+  private static Phase[] latencyPhases(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
+      ServingBenchModels models, Publisher learner, ServingService serving, ServedAnswers answers)
+      throws InterruptedException {
+    int rate = settings.perSecond();
+    long planned = (settings.warmup().plus(settings.steady()).toMillis()
+        + settings.swapVersions() * settings.versionEvery().toMillis()) * rate / 1000 + 30L * rate;
+    try (OpenLoopRequester load = new OpenLoopRequester(OpenLoopRequester.producerConfig(clients),
+        topics.requests().name(), settings.partitions(), streams, rate, Math.toIntExact(planned), models::request)) {
+      load.start();
+      load.awaitSent(settings.warmup().toMillis() * rate / 1000);
+      long steadyFrom = load.sent();
+      load.awaitSent(steadyFrom + settings.steady().toMillis() * rate / 1000);
+      long swapFrom = load.sent();
+      long next = System.nanoTime();
+      for (long version = 2; version <= 1 + settings.swapVersions(); version++) {
+        learner.publishVersion(version);
+        next += settings.versionEvery().toNanos();
+        Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
+      }
+      awaitServed(serving, streams, 1 + settings.swapVersions());
+      long swapTo = load.sent();
+      load.stop();
+      List<Answer> all = answers.await(load.sent() * LEARNERS.size(), Duration.ofSeconds(120));
+      long[] readable = lastAnswerNanos(all, 0, load.sent());
+      return new Phase[] {phase("steady", load, readable, steadyFrom, swapFrom),
+          phase("swaps", load, readable, swapFrom, swapTo)};
+    }
+  }
+
+  /** Answered requests per second, from the first request's send to the last request's last answer. */
+  private static double saturation(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
+      ServingBenchModels models, ServedAnswers answers) throws InterruptedException {
+    int count = settings.saturationRequests();
+    Properties producer = OpenLoopRequester.producerConfig(clients);
+    producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+    int before = answers.count();
+    try (OpenLoopRequester load = new OpenLoopRequester(producer, topics.requests().name(), settings.partitions(),
+        streams, 100_000_000, count, (stream, i) -> models.request(stream, SATURATION_SEQUENCES + i))) {
+      load.start();
+      load.awaitSent(count);
+      load.stop();
+      List<Answer> all = answers.await(before + (long) count * LEARNERS.size(), Duration.ofMinutes(10));
+      long[] readable = lastAnswerNanos(all, SATURATION_SEQUENCES, count);
+      long last = Arrays.stream(readable).max().orElse(0);
+      long answered = Arrays.stream(readable).filter(t -> t > 0).count();
+      return answered * 1e9 / (last - load.dueNanos(0));
+    }
+  }
+
+  /** Per request {@code from + i}: when its last learner's answer was read, or 0 if not all learners answered. */
+  private static long[] lastAnswerNanos(List<Answer> answers, long from, long count) {
+    long[] last = new long[Math.toIntExact(count)];
+    int[] learners = new int[last.length];
+    for (Answer answer : answers) {
+      long i = answer.prediction().getSequence() - from;
+      if (i >= 0 && i < count) {
+        learners[(int) i]++;
+        last[(int) i] = Math.max(last[(int) i], answer.receivedNanos());
+      }
+    }
+    for (int i = 0; i < last.length; i++) {
+      if (learners[i] != LEARNERS.size()) {
+        last[i] = 0;
+      }
+    }
+    return last;
+  }
+
+  private static Phase phase(String name, OpenLoopRequester load, long[] readable, long from, long to) {
+    long[] latencies = new long[Math.toIntExact(to - from)];
+    int n = 0;
+    for (long seq = from; seq < to; seq++) {
+      if (readable[(int) seq] > 0) {
+        latencies[n++] = readable[(int) seq] - load.dueNanos(seq);
+      }
+    }
+    Arrays.sort(latencies, 0, n);
+    return new Phase(name, to - from, n, rankMs(latencies, n, 0.50), rankMs(latencies, n, 0.99),
+        rankMs(latencies, n, 0.999), n == 0 ? Double.NaN : latencies[n - 1] / 1e6);
+  }
+
+  private static double rankMs(long[] sorted, int n, double quantile) {
+    return n == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(quantile * n) - 1)] / 1e6;
+  }
+
+  private static void awaitServed(ServingService serving, List<String> streams, long version)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    for (String stream : streams) {
+      for (String learner : LEARNERS) {
+        while (serving.servedVersion(stream, learner) < version) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(stream + "/" + learner + " never served v" + version + "; serving is "
+                + serving.state());
+          }
+          Thread.sleep(2);
+        }
+      }
+    }
+  }
+
+  /** {@code count} stream ids spread evenly over the partitions, so every serving task has work. */
+  static List<String> streamsOverPartitions(int count, int partitions) {
+    List<String> streams = new ArrayList<>();
+    Map<Integer, Integer> perPartition = new HashMap<>();
+    for (int i = 0; streams.size() < count; i++) {
+      String id = "s" + i;
+      int partition = StreamPartitioning.partitionFor(id, partitions);
+      if (perPartition.getOrDefault(partition, 0) <= streams.size() / partitions) {
+        perPartition.merge(partition, 1, Integer::sum);
+        streams.add(id);
+      }
+    }
+    return streams;
+  }
+
+  /** Publishes versions of every model of every stream, one transaction per version, as the learner job does. */
+  private static final class Publisher implements AutoCloseable {
+    private final KafkaProducer<String, byte[]> producer;
+    private final String topic;
+    private final int partitions;
+    private final ServingBenchModels models;
+    private final List<String> streams;
+    private final Map<String, ModelUpdate> kvbBase = new HashMap<>();
+    private final EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+
+    Publisher(ClientConfigs clients, Topics topics, int partitions, ServingBenchModels models, List<String> streams) {
+      this.producer = new KafkaProducer<>(clients.producer("bench-serving-learner-" + topics.prefix()));
+      this.topic = topics.modelUpdates().name();
+      this.partitions = partitions;
+      this.models = models;
+      this.streams = streams;
+      producer.initTransactions();
+    }
+
+    void publishVersion(long version) {
+      producer.beginTransaction();
+      for (String stream : streams) {
+        List<ModelUpdate> kvb;
+        if (version == 1) {
+          kvb = models.kvbSnapshotChunks(stream);
+          kvbBase.put(stream, kvb.get(0));
+        } else {
+          kvb = List.of(models.kvbDelta(kvbBase.get(stream), version));
+        }
+        List<ModelUpdate> updates = new ArrayList<>(kvb);
+        updates.add(models.nmcSnapshot(stream, version));
+        for (ModelUpdate update : updates) {
+          producer.send(new ProducerRecord<>(topic, StreamPartitioning.partitionFor(stream, partitions),
+              Topics.modelKey(stream, update.getLearner()), codec.encode(update)));
+        }
+      }
+      producer.commitTransaction();
+    }
+
+    @Override
+    public void close() {
+      producer.close(Duration.ofSeconds(10));
+    }
+  }
+
+  /**
+   * Runs the benchmark on an in-process broker: {@code [--quick] [--rate N] [--saturation N]
+   * [--serving key=value ...]}.
+   */
+  public static void main(String[] args) throws Exception {
+    Settings settings = Settings.full();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--quick" -> settings = Settings.quick();
+        case "--rate" -> settings = settings.withPerSecond(Integer.parseInt(args[++i]));
+        case "--saturation" -> settings = new Settings(settings.partitions(), settings.streams(),
+            settings.perSecond(), settings.warmup(), settings.steady(), settings.swapVersions(),
+            settings.versionEvery(), Integer.parseInt(args[++i]), settings.seed(), settings.serving());
+        case "--serving" -> {
+          String[] kv = args[++i].split("=", 2);
+          settings.serving().put(kv[0], kv[1]);
+        }
+        default -> throw new IllegalArgumentException("Unknown argument " + args[i]
+            + "; use [--quick] [--rate N] [--saturation N] [--serving key=value]");
+      }
+    }
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().partitions(settings.partitions()).start()) {
+      run(broker.bootstrap(), settings, System.out);
+    }
+    System.exit(0);
+  }
+}
