@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -24,6 +25,8 @@ public final class ServedAnswers implements AutoCloseable {
 
   private final KafkaConsumer<String, byte[]> consumer;
   private final ConcurrentLinkedQueue<Answer> received = new ConcurrentLinkedQueue<>();
+  /** The queue's size, kept apart: {@link ConcurrentLinkedQueue#size()} walks the whole queue. */
+  private final AtomicInteger count = new AtomicInteger();
   private final Thread thread;
   private volatile boolean stopped;
 
@@ -52,13 +55,13 @@ public final class ServedAnswers implements AutoCloseable {
   }
 
   public int count() {
-    return received.size();
+    return count.get();
   }
 
   /** Waits up to {@code wait} until {@code count} answers arrived; returns all arrived so far, in arrival order. */
   public List<Answer> await(long count, Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
-    while (received.size() < count && System.nanoTime() < deadline && thread.isAlive()) {
+    while (this.count.get() < count && System.nanoTime() < deadline && thread.isAlive()) {
       Thread.sleep(5);
     }
     return new ArrayList<>(received);
@@ -77,6 +80,7 @@ public final class ServedAnswers implements AutoCloseable {
       while (!stopped) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           received.add(new Answer(r.partition(), r.offset(), predictions.decode(r.value()), System.nanoTime()));
+          count.incrementAndGet();
         }
       }
     } catch (WakeupException e) {

@@ -17,6 +17,7 @@ import dev.streamcl.ops.KafkaTopics;
 import dev.streamcl.serving.HotSwaps;
 import dev.streamcl.serving.ServingService;
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -116,9 +117,8 @@ public final class ServingBench {
       Phase[] phases = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
       out.println("  " + phases[0].line());
       out.println("  " + phases[1].line() + String.format(" (%d swaps)", settings.swaps()));
-      double saturation = saturation(clients, topics, settings, streams, models, answers);
-      out.printf("  saturation: %,d requests answered at %,.0f requests/s (%d learners each)%n",
-          settings.saturationRequests(), saturation, LEARNERS.size());
+      double saturation = settings.saturationRequests() == 0 ? Double.NaN
+          : saturation(clients, topics, settings, streams, models, answers, out);
       HotSwaps hotSwaps = serving.hotSwaps();
       out.printf("  hot swaps %s%n", hotSwaps);
       return new Result(guarantee, settings.perSecond(), phases[0], phases[1], settings.swaps(),
@@ -156,10 +156,14 @@ public final class ServingBench {
     }
   }
 
-  /** Answered requests per second, from the first request's send to the last request's last answer. */
+  /**
+   * Answered requests per second, from the first request's send to the last request's last answer; also
+   * prints the CPU time this JVM (broker, clients and serving together) spent per request meanwhile.
+   */
   private static double saturation(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
-      ServingBenchModels models, ServedAnswers answers) throws InterruptedException {
+      ServingBenchModels models, ServedAnswers answers, PrintStream out) throws InterruptedException {
     int count = settings.saturationRequests();
+    long cpuBefore = processCpuNanos();
     Properties producer = OpenLoopRequester.producerConfig(clients);
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     int before = answers.count();
@@ -172,8 +176,17 @@ public final class ServingBench {
       long[] readable = lastAnswerNanos(all, SATURATION_SEQUENCES, count);
       long last = Arrays.stream(readable).max().orElse(0);
       long answered = Arrays.stream(readable).filter(t -> t > 0).count();
-      return answered * 1e9 / (last - load.dueNanos(0));
+      double perSecond = answered * 1e9 / (last - load.dueNanos(0));
+      out.printf("  saturation: %,d of %,d requests answered at %,.0f requests/s (%d learners each); this JVM's "
+          + "CPU %.0f µs per request%n", answered, count, perSecond, LEARNERS.size(),
+          (processCpuNanos() - cpuBefore) / 1e3 / count);
+      return perSecond;
     }
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** Per request {@code from + i}: when its last learner's answer was read, or 0 if not all learners answered. */
@@ -290,10 +303,11 @@ public final class ServingBench {
 
   /**
    * Runs the benchmark on an in-process broker: {@code [--quick] [--rate N] [--saturation N]
-   * [--serving key=value ...]}.
+   * [--serving key=value ...] [--broker key=value ...]}.
    */
   public static void main(String[] args) throws Exception {
     Settings settings = Settings.full();
+    EmbeddedKafkaBroker.Builder broker = EmbeddedKafkaBroker.builder();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> settings = Settings.quick();
@@ -305,12 +319,16 @@ public final class ServingBench {
           String[] kv = args[++i].split("=", 2);
           settings.serving().put(kv[0], kv[1]);
         }
+        case "--broker" -> {
+          String[] kv = args[++i].split("=", 2);
+          broker.property(kv[0], kv[1]);
+        }
         default -> throw new IllegalArgumentException("Unknown argument " + args[i]
-            + "; use [--quick] [--rate N] [--saturation N] [--serving key=value]");
+            + "; use [--quick] [--rate N] [--saturation N] [--serving key=value] [--broker key=value]");
       }
     }
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().partitions(settings.partitions()).start()) {
-      run(broker.bootstrap(), settings, System.out);
+    try (EmbeddedKafkaBroker started = broker.partitions(settings.partitions()).start()) {
+      run(started.bootstrap(), settings, System.out);
     }
     System.exit(0);
   }

@@ -5,15 +5,34 @@ import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 
 /** The serving service: the serving topology on Kafka Streams with exactly-once processing. */
 public final class ServingService implements AutoCloseable {
+  /**
+   * Under exactly-once an answer is readable when its transaction commits, so the commit interval bounds
+   * latency: commit often, send answers at once (Streams' producer default lingers 100 ms), and never sit in
+   * an idle poll longer than a few ms (held requests and the open transaction wait for the loop).
+   */
+  private static final Map<String, String> LOW_LATENCY = Map.of(
+      "commit.interval.ms", "10",
+      "poll.ms", "2",
+      "producer.linger.ms", "0",
+      "producer.retry.backoff.ms", "1");
+
   private final ModelRegistry registry = new ModelRegistry();
+  private final ExecutorService loader = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "serving-model-loader");
+    thread.setDaemon(true);
+    return thread;
+  });
   private final ClientConfigs clients;
   private final Topics topics;
   private final KafkaStreams streams;
@@ -23,12 +42,12 @@ public final class ServingService implements AutoCloseable {
   public ServingService(ClientConfigs clients, Topics topics, EncoderSpec encoder, ComputeDevice device,
       int labelLimit, Properties overrides) {
     Properties config = clients.streams("streamcl-serving-" + topics.prefix());
-    config.put("commit.interval.ms", "100");
-    config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_MODEL_BYTES));
+    config.putAll(LOW_LATENCY);
+    config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_RECORD_BYTES));
     config.putAll(overrides);
     this.clients = clients;
     this.topics = topics;
-    streams = new KafkaStreams(ServingTopology.build(topics, encoder, device, labelLimit, registry), config);
+    streams = new KafkaStreams(ServingTopology.build(topics, encoder, device, labelLimit, registry, loader), config);
     streams.setUncaughtExceptionHandler(e -> {
       failure = e;
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -79,6 +98,7 @@ public final class ServingService implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    loader.shutdownNow();
     registry.closeAll();
   }
 }

@@ -3,6 +3,9 @@ package dev.streamcl.serving;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamcl.bench.OpenLoopRequester;
+import dev.streamcl.bench.ServedAnswers;
+import dev.streamcl.bench.ServedAnswers.Answer;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
@@ -15,7 +18,6 @@ import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaBrokerExtension;
 import dev.streamcl.ops.KafkaTopics;
-import dev.streamcl.serving.ServedAnswers.Answer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -73,8 +75,9 @@ class SwapUnderLoadTest {
         ServingService serving = new ServingService(clients, topics, ServingFixtures.PIXELS_2X2, ComputeDevice.cpu(),
             10, new Properties());
         ServedAnswers served = new ServedAnswers(clients, topics.servedPredictions().name()).start();
-        OpenLoopRequester load = new OpenLoopRequester(clients, topics.requests().name(), PARTITIONS, streams,
-            PER_SECOND, 40 * PER_SECOND)) {
+        OpenLoopRequester load = new OpenLoopRequester(OpenLoopRequester.producerConfig(clients),
+            topics.requests().name(), PARTITIONS, streams, PER_SECOND, 40 * PER_SECOND,
+            ServingFixtures::probeRequest)) {
       requester = load;
       learner.initTransactions();
       publishVersion(learner, topics, streams, kvbBases, 1);
