@@ -24,6 +24,11 @@ final class ServeCommand implements Callable<Integer> {
       description = "Number of classes: true labels on requests must lie in [0, N) (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
+  @Option(names = "--instance-id", description = "A name unique to this serving instance and kept across its "
+      + "restarts (Kafka static membership): a restarted instance takes its partitions back at once instead of "
+      + "after the session timeout. Two instances running with the same name fence each other.")
+  String instanceId;
+
   /**
    * Serves until Ctrl-C (exit 0), or until Kafka Streams shuts its client down on a failure: then the
    * command fails saying so, instead of staying alive serving nothing.
@@ -31,8 +36,12 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Topics topics = kafka.topics();
+    Properties overrides = new Properties();
+    if (instanceId != null) {
+      overrides.put("group.instance.id", instanceId);
+    }
     ServingService service = new ServingService(kafka.clients(), topics, encoding.encoderSpec(),
-        encoding.computeDevice(), labelLimit, new Properties());
+        encoding.computeDevice(), labelLimit, overrides);
     service.start();
     // Close inside the hook: the JVM exits when hooks return, and a clean close commits the last transaction.
     Thread closeOnExit = new Thread(service::close, "serve-shutdown");

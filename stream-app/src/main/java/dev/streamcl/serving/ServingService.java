@@ -26,6 +26,12 @@ public final class ServingService implements AutoCloseable {
       "poll.ms", "2",
       "producer.linger.ms", "0",
       "producer.retry.backoff.ms", "1");
+  /**
+   * A serving instance that died hands its partitions on after 10 s without a heartbeat (Kafka's default is
+   * 45 s); one restarted with the same {@code group.instance.id} (static membership) takes them back at once.
+   */
+  private static final Map<String, String> FAILOVER = Map.of("session.timeout.ms", "10000",
+      "heartbeat.interval.ms", "2000");
 
   private final ModelRegistry registry = new ModelRegistry();
   private final ExecutorService loader = Executors.newSingleThreadExecutor(runnable -> {
@@ -43,6 +49,7 @@ public final class ServingService implements AutoCloseable {
       int labelLimit, Properties overrides) {
     Properties config = clients.streams("streamcl-serving-" + topics.prefix());
     config.putAll(LOW_LATENCY);
+    config.putAll(FAILOVER);
     config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_RECORD_BYTES));
     config.putAll(overrides);
     this.clients = clients;
