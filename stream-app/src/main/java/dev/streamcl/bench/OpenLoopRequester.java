@@ -92,6 +92,25 @@ public final class OpenLoopRequester implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until {@code count} requests went out and serving caught up with the load (after a warm-up: JIT,
+   * first transactions): the requests sent up to a moment all have their {@code answersPerRequest} answers less
+   * than half a second of load later, or a minute passed. Returns the requests sent by then.
+   */
+  public long awaitCaughtUp(ServedAnswers answers, long count, int answersPerRequest) throws InterruptedException {
+    awaitSent(count);
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    long mark = sent();
+    while (true) {
+      answers.await(mark * answersPerRequest, Duration.ofMinutes(1));
+      long now = sent();
+      if (now - mark < TimeUnit.SECONDS.toNanos(1) / periodNanos / 2 || System.nanoTime() > deadline) {
+        return now;
+      }
+      mark = now;
+    }
+  }
+
   /** Stops sending and waits until every request sent was acknowledged by the broker. */
   public void stop() throws InterruptedException {
     stopped = true;

@@ -29,45 +29,60 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 
 /**
- * The serving benchmark: a {@link ServingService} on fresh topics serves real-sized NMC and KVB models on
- * 28x28 pixels. (b) Latency at a fixed offered load, open-loop: a steady phase, then a phase in which new
- * versions of every model arrive (NMC snapshots, KVB sparse deltas); each request's latency runs from when it
- * was due to when its last answer was readable by a read_committed reader. (a) Saturation: a fixed count of
- * requests sent as fast as the sender can; answered requests per second from the first send to the last
- * answer. Latency runs first so that saturation's backlog cannot spill into it.
+ * The serving benchmark: a {@link ServingService} on fresh topics serves real-sized models on 28x28 pixels
+ * (NMC and KVB by default). (b) Latency at a fixed offered load, open-loop: after a warm-up until serving caught
+ * up, a steady phase, then a phase in which new versions of every model arrive (NMC snapshots, KVB sparse
+ * deltas); a request's latency runs from when it was due to when its last answer was readable by a
+ * read_committed reader. (a) Saturation: a fixed count of requests sent as fast as the sender can; answered
+ * requests per second from the first send to the last answer. Latency runs first, so that saturation's backlog
+ * cannot spill into it. Every figure is under the service's delivery guarantee, printed first.
  */
 public final class ServingBench {
+  public static final List<String> LEARNERS = List.of(KeyValueBottleneckModel.LEARNER, NearestClassMeanModel.LEARNER);
   private static final String ENCODER = "pixels:28x28";
-  private static final List<String> LEARNERS = List.of(KeyValueBottleneckModel.LEARNER, NearestClassMeanModel.LEARNER);
   /** Saturation requests carry sequences from here, apart from the latency phases'. */
   private static final long SATURATION_SEQUENCES = 1L << 40;
 
   /**
-   * What to run: {@code perSecond} offered load for {@code warmup} then {@code steady}; {@code swapVersions}
-   * new versions of each model of each stream, one every {@code versionEvery}; {@code saturationRequests}
-   * sent at once; {@code serving} overrides the service's Kafka Streams settings.
+   * What to run: {@code learners} (of {@link #LEARNERS}) served for {@code streams} streams; {@code perSecond}
+   * offered load for {@code warmup} then {@code steady}; {@code swapVersions} new versions of each model of each
+   * stream, one every {@code versionEvery}; {@code saturationRequests} sent at once (0: none); {@code serving}
+   * overrides the service's Kafka Streams settings.
    */
-  public record Settings(int partitions, int streams, int perSecond, Duration warmup, Duration steady,
-      int swapVersions, Duration versionEvery, int saturationRequests, long seed, Properties serving) {
+  public record Settings(int partitions, int streams, List<String> learners, int perSecond, Duration warmup,
+      Duration steady, int swapVersions, Duration versionEvery, int saturationRequests, long seed,
+      Properties serving) {
     public static Settings quick() {
-      return new Settings(2, 2, 2_000, Duration.ofSeconds(3), Duration.ofSeconds(5), 25, Duration.ofMillis(200),
-          40_000, 42L, new Properties());
+      return new Settings(2, 2, LEARNERS, 2_000, Duration.ofSeconds(3), Duration.ofSeconds(5), 25,
+          Duration.ofMillis(200), 40_000, 42L, new Properties());
     }
 
     public static Settings full() {
-      return new Settings(2, 2, 2_000, Duration.ofSeconds(5), Duration.ofSeconds(20), 50, Duration.ofMillis(200),
-          200_000, 42L, new Properties());
+      return new Settings(2, 2, LEARNERS, 2_000, Duration.ofSeconds(5), Duration.ofSeconds(20), 50,
+          Duration.ofMillis(200), 200_000, 42L, new Properties());
     }
 
-    Settings withPerSecond(int rate) {
-      return new Settings(partitions, streams, rate, warmup, steady, swapVersions, versionEvery, saturationRequests,
-          seed, serving);
+    public Settings withLearners(List<String> chosen) {
+      return new Settings(partitions, streams, chosen.stream().sorted().toList(), perSecond, warmup, steady,
+          swapVersions, versionEvery, saturationRequests, seed, serving);
+    }
+
+    public Settings withPerSecond(int rate) {
+      return new Settings(partitions, streams, learners, rate, warmup, steady, swapVersions, versionEvery,
+          saturationRequests, seed, serving);
+    }
+
+    public Settings withSaturationRequests(int count) {
+      return new Settings(partitions, streams, learners, perSecond, warmup, steady, swapVersions, versionEvery,
+          count, seed, serving);
     }
 
     long swaps() {
-      return (long) swapVersions * streams * LEARNERS.size();
+      return (long) swapVersions * streams * learners.size();
     }
   }
 
@@ -81,8 +96,11 @@ public final class ServingBench {
   }
 
   /** Everything one run measured, and under which delivery guarantee. */
-  public record Result(String guarantee, int perSecond, Phase steady, Phase swaps, long swapCount,
-      int saturationRequests, double saturationPerSecond, HotSwaps hotSwaps) {}
+  public record Result(String guarantee, List<String> learners, int perSecond, Phase steady, Phase swaps,
+      long swapCount, int saturationRequests, double saturationPerSecond, double cpuMicrosPerRequest,
+      HotSwaps hotSwaps) {}
+
+  private record Saturation(double perSecond, double cpuMicrosPerRequest) {}
 
   private ServingBench() {}
 
@@ -101,43 +119,45 @@ public final class ServingBench {
     String guarantee = settings.serving().getProperty("processing.guarantee",
         clients.exactlyOnce() ? "exactly_once_v2" : "at_least_once");
     out.printf("serving bench: %s, %d partitions, streams %s, learners %s on %s; %s%n", guarantee,
-        settings.partitions(), streams, LEARNERS, ENCODER, settings.serving().isEmpty() ? "service defaults"
-            : "overrides " + settings.serving());
+        settings.partitions(), streams, settings.learners(), ENCODER, settings.serving().isEmpty()
+            ? "service defaults" : "overrides " + settings.serving());
 
     try (ServedAnswers answers = new ServedAnswers(clients, topics.servedPredictions().name()).start();
-        Publisher learner = new Publisher(clients, topics, settings.partitions(), models, streams);
+        Publisher learner = new Publisher(clients, topics, settings, models, streams);
         ServingService serving = new ServingService(clients, topics, encoderSpec, ComputeDevice.cpu(),
             ServingBenchModels.CLASSES, settings.serving())) {
       long startNanos = System.nanoTime();
       learner.publishVersion(1);
       serving.start();
-      awaitServed(serving, streams, 1);
-      out.printf("  v1 of %d models served %.1f s after the start%n", streams.size() * LEARNERS.size(),
+      awaitServed(serving, streams, settings.learners(), 1);
+      out.printf("  v1 of %d models served %.1f s after the start%n", streams.size() * settings.learners().size(),
           (System.nanoTime() - startNanos) / 1e9);
       Phase[] phases = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
-      out.println("  " + phases[0].line());
-      out.println("  " + phases[1].line() + String.format(" (%d swaps)", settings.swaps()));
-      double saturation = settings.saturationRequests() == 0 ? Double.NaN
+      out.printf("  at %,d requests/s offered:%n", settings.perSecond());
+      out.println("    " + phases[0].line());
+      out.println("    " + phases[1].line() + String.format(" (%d swaps)", settings.swaps()));
+      out.println("    " + commits(serving));
+      Saturation saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
           : saturation(clients, topics, settings, streams, models, answers, out);
       HotSwaps hotSwaps = serving.hotSwaps();
       out.printf("  hot swaps %s%n", hotSwaps);
-      return new Result(guarantee, settings.perSecond(), phases[0], phases[1], settings.swaps(),
-          settings.saturationRequests(), saturation, hotSwaps);
+      return new Result(guarantee, settings.learners(), settings.perSecond(), phases[0], phases[1], settings.swaps(),
+          settings.saturationRequests(), saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps);
     }
   }
 
-  /** Warm-up, then the steady phase, then the phase with versions arriving; returns {steady, swaps}. */
+  /** Warm-up until serving caught up, the steady phase, then the phase with versions arriving: {steady, swaps}. */
   private static Phase[] latencyPhases(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
       ServingBenchModels models, Publisher learner, ServingService serving, ServedAnswers answers)
       throws InterruptedException {
     int rate = settings.perSecond();
+    int perRequest = settings.learners().size();
     long planned = (settings.warmup().plus(settings.steady()).toMillis()
-        + settings.swapVersions() * settings.versionEvery().toMillis()) * rate / 1000 + 30L * rate;
+        + settings.swapVersions() * settings.versionEvery().toMillis()) * rate / 1000 + 120L * rate;
     try (OpenLoopRequester load = new OpenLoopRequester(OpenLoopRequester.producerConfig(clients),
         topics.requests().name(), settings.partitions(), streams, rate, Math.toIntExact(planned), models::request)) {
       load.start();
-      load.awaitSent(settings.warmup().toMillis() * rate / 1000);
-      long steadyFrom = load.sent();
+      long steadyFrom = load.awaitCaughtUp(answers, settings.warmup().toMillis() * rate / 1000, perRequest);
       load.awaitSent(steadyFrom + settings.steady().toMillis() * rate / 1000);
       long swapFrom = load.sent();
       long next = System.nanoTime();
@@ -146,23 +166,24 @@ public final class ServingBench {
         next += settings.versionEvery().toNanos();
         Thread.sleep(Math.max(0, (next - System.nanoTime()) / 1_000_000));
       }
-      awaitServed(serving, streams, 1 + settings.swapVersions());
+      awaitServed(serving, streams, settings.learners(), 1 + settings.swapVersions());
       long swapTo = load.sent();
       load.stop();
-      List<Answer> all = answers.await(load.sent() * LEARNERS.size(), Duration.ofSeconds(120));
-      long[] readable = lastAnswerNanos(all, 0, load.sent());
+      List<Answer> all = answers.await(load.sent() * perRequest, Duration.ofSeconds(120));
+      long[] readable = lastAnswerNanos(all, 0, load.sent(), perRequest);
       return new Phase[] {phase("steady", load, readable, steadyFrom, swapFrom),
           phase("swaps", load, readable, swapFrom, swapTo)};
     }
   }
 
   /**
-   * Answered requests per second, from the first request's send to the last request's last answer; also
-   * prints the CPU time this JVM (broker, clients and serving together) spent per request meanwhile.
+   * Answered requests per second, from the first request's send to the last request's last answer, and the CPU
+   * time this JVM (broker, clients and serving together) spent per request meanwhile.
    */
-  private static double saturation(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
+  private static Saturation saturation(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
       ServingBenchModels models, ServedAnswers answers, PrintStream out) throws InterruptedException {
     int count = settings.saturationRequests();
+    int perRequest = settings.learners().size();
     long cpuBefore = processCpuNanos();
     Properties producer = OpenLoopRequester.producerConfig(clients);
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -172,16 +193,42 @@ public final class ServingBench {
       load.start();
       load.awaitSent(count);
       load.stop();
-      List<Answer> all = answers.await(before + (long) count * LEARNERS.size(), Duration.ofMinutes(10));
-      long[] readable = lastAnswerNanos(all, SATURATION_SEQUENCES, count);
+      List<Answer> all = answers.await(before + (long) count * perRequest, Duration.ofMinutes(10));
+      long[] readable = lastAnswerNanos(all, SATURATION_SEQUENCES, count, perRequest);
       long last = Arrays.stream(readable).max().orElse(0);
       long answered = Arrays.stream(readable).filter(t -> t > 0).count();
-      double perSecond = answered * 1e9 / (last - load.dueNanos(0));
-      out.printf("  saturation: %,d of %,d requests answered at %,.0f requests/s (%d learners each); this JVM's "
-          + "CPU %.0f µs per request%n", answered, count, perSecond, LEARNERS.size(),
+      Saturation saturation = new Saturation(answered * 1e9 / (last - load.dueNanos(0)),
           (processCpuNanos() - cpuBefore) / 1e3 / count);
-      return perSecond;
+      out.printf("  saturation: %,d of %,d requests answered at %,.0f requests/s; this JVM's CPU %.0f µs per "
+          + "request%n", answered, count, saturation.perSecond(), saturation.cpuMicrosPerRequest());
+      return saturation;
     }
+  }
+
+  /** Kafka Streams' commit latency and rate, summed over its threads: under exactly-once it bounds latency. */
+  private static String commits(ServingService serving) {
+    double rate = 0;
+    double latency = 0;
+    double max = 0;
+    int threads = 0;
+    for (Map.Entry<MetricName, ? extends Metric> metric : serving.metrics().entrySet()) {
+      MetricName name = metric.getKey();
+      if (!name.group().equals("stream-thread-metrics") || !(metric.getValue().metricValue() instanceof Double v)
+          || v.isNaN()) {
+        continue;
+      }
+      switch (name.name()) {
+        case "commit-rate" -> rate += v;
+        case "commit-latency-avg" -> {
+          latency += v;
+          threads++;
+        }
+        case "commit-latency-max" -> max = Math.max(max, v);
+        default -> { }
+      }
+    }
+    return String.format("commits (last 30 s, %d threads): %.0f/s, %.1f ms on average, %.1f ms at most", threads,
+        rate, threads == 0 ? Double.NaN : latency / threads, max);
   }
 
   private static long processCpuNanos() {
@@ -189,19 +236,19 @@ public final class ServingBench {
         .getProcessCpuTime();
   }
 
-  /** Per request {@code from + i}: when its last learner's answer was read, or 0 if not all learners answered. */
-  private static long[] lastAnswerNanos(List<Answer> answers, long from, long count) {
+  /** Per request {@code from + i}: when its last answer was read, or 0 unless all {@code perRequest} came. */
+  private static long[] lastAnswerNanos(List<Answer> answers, long from, long count, int perRequest) {
     long[] last = new long[Math.toIntExact(count)];
-    int[] learners = new int[last.length];
+    int[] received = new int[last.length];
     for (Answer answer : answers) {
       long i = answer.prediction().getSequence() - from;
       if (i >= 0 && i < count) {
-        learners[(int) i]++;
+        received[(int) i]++;
         last[(int) i] = Math.max(last[(int) i], answer.receivedNanos());
       }
     }
     for (int i = 0; i < last.length; i++) {
-      if (learners[i] != LEARNERS.size()) {
+      if (received[i] != perRequest) {
         last[i] = 0;
       }
     }
@@ -225,11 +272,11 @@ public final class ServingBench {
     return n == 0 ? Double.NaN : sorted[Math.max(0, (int) Math.ceil(quantile * n) - 1)] / 1e6;
   }
 
-  private static void awaitServed(ServingService serving, List<String> streams, long version)
+  private static void awaitServed(ServingService serving, List<String> streams, List<String> learners, long version)
       throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     for (String stream : streams) {
-      for (String learner : LEARNERS) {
+      for (String learner : learners) {
         while (serving.servedVersion(stream, learner) < version) {
           if (System.nanoTime() > deadline) {
             throw new IllegalStateException(stream + "/" + learner + " never served v" + version + "; serving is "
@@ -261,15 +308,18 @@ public final class ServingBench {
     private final KafkaProducer<String, byte[]> producer;
     private final String topic;
     private final int partitions;
+    private final List<String> learners;
     private final ServingBenchModels models;
     private final List<String> streams;
     private final Map<String, ModelUpdate> kvbBase = new HashMap<>();
     private final EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
 
-    Publisher(ClientConfigs clients, Topics topics, int partitions, ServingBenchModels models, List<String> streams) {
+    Publisher(ClientConfigs clients, Topics topics, Settings settings, ServingBenchModels models,
+        List<String> streams) {
       this.producer = new KafkaProducer<>(clients.producer("bench-serving-learner-" + topics.prefix()));
       this.topic = topics.modelUpdates().name();
-      this.partitions = partitions;
+      this.partitions = settings.partitions();
+      this.learners = settings.learners();
       this.models = models;
       this.streams = streams;
       producer.initTransactions();
@@ -278,21 +328,28 @@ public final class ServingBench {
     void publishVersion(long version) {
       producer.beginTransaction();
       for (String stream : streams) {
-        List<ModelUpdate> kvb;
-        if (version == 1) {
-          kvb = models.kvbSnapshotChunks(stream);
-          kvbBase.put(stream, kvb.get(0));
-        } else {
-          kvb = List.of(models.kvbDelta(kvbBase.get(stream), version));
+        List<ModelUpdate> updates = new ArrayList<>();
+        if (learners.contains(KeyValueBottleneckModel.LEARNER)) {
+          updates.addAll(kvb(stream, version));
         }
-        List<ModelUpdate> updates = new ArrayList<>(kvb);
-        updates.add(models.nmcSnapshot(stream, version));
+        if (learners.contains(NearestClassMeanModel.LEARNER)) {
+          updates.add(models.nmcSnapshot(stream, version));
+        }
         for (ModelUpdate update : updates) {
           producer.send(new ProducerRecord<>(topic, StreamPartitioning.partitionFor(stream, partitions),
               Topics.modelKey(stream, update.getLearner()), codec.encode(update)));
         }
       }
       producer.commitTransaction();
+    }
+
+    private List<ModelUpdate> kvb(String stream, long version) {
+      if (version > 1) {
+        return List.of(models.kvbDelta(kvbBase.get(stream), version));
+      }
+      List<ModelUpdate> chunks = models.kvbSnapshotChunks(stream);
+      kvbBase.put(stream, chunks.get(0));
+      return chunks;
     }
 
     @Override
@@ -302,34 +359,38 @@ public final class ServingBench {
   }
 
   /**
-   * Runs the benchmark on an in-process broker: {@code [--quick] [--rate N] [--saturation N]
-   * [--serving key=value ...] [--broker key=value ...]}.
+   * Runs the benchmark on an in-process broker: {@code [--quick] [--learners nmc,kvb] [--rate N]
+   * [--saturation N] [--serving key=value ...] [--broker key=value ...]}.
    */
   public static void main(String[] args) throws Exception {
     Settings settings = Settings.full();
+    Properties serving = new Properties();
     EmbeddedKafkaBroker.Builder broker = EmbeddedKafkaBroker.builder();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
-        case "--quick" -> settings = Settings.quick();
+        case "--quick" -> settings = Settings.quick().withLearners(settings.learners())
+            .withPerSecond(settings.perSecond());
+        case "--learners" -> settings = settings.withLearners(List.of(args[++i].split(",")));
         case "--rate" -> settings = settings.withPerSecond(Integer.parseInt(args[++i]));
-        case "--saturation" -> settings = new Settings(settings.partitions(), settings.streams(),
-            settings.perSecond(), settings.warmup(), settings.steady(), settings.swapVersions(),
-            settings.versionEvery(), Integer.parseInt(args[++i]), settings.seed(), settings.serving());
-        case "--serving" -> {
-          String[] kv = args[++i].split("=", 2);
-          settings.serving().put(kv[0], kv[1]);
-        }
+        case "--saturation" -> settings = settings.withSaturationRequests(Integer.parseInt(args[++i]));
+        case "--serving" -> put(serving, args[++i]);
         case "--broker" -> {
           String[] kv = args[++i].split("=", 2);
           broker.property(kv[0], kv[1]);
         }
-        default -> throw new IllegalArgumentException("Unknown argument " + args[i]
-            + "; use [--quick] [--rate N] [--saturation N] [--serving key=value] [--broker key=value]");
+        default -> throw new IllegalArgumentException("Unknown argument " + args[i] + "; use [--quick] "
+            + "[--learners nmc,kvb] [--rate N] [--saturation N] [--serving key=value] [--broker key=value]");
       }
     }
+    settings.serving().putAll(serving);
     try (EmbeddedKafkaBroker started = broker.partitions(settings.partitions()).start()) {
       run(started.bootstrap(), settings, System.out);
     }
     System.exit(0);
+  }
+
+  private static void put(Properties properties, String keyValue) {
+    String[] kv = keyValue.split("=", 2);
+    properties.put(kv[0], kv[1]);
   }
 }

@@ -6,6 +6,7 @@ import dev.streamcl.learner.ServableModels;
 import dev.streamcl.onnx.ComputeDevice;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,18 +29,21 @@ final class ModelLoads implements AutoCloseable {
     this.device = device;
   }
 
-  void load(ModelUpdate whole, UpdateSource source) {
+  /** Starts building; the future completes once the build finished (it is then {@link #ready}), either way. */
+  CompletableFuture<Void> load(ModelUpdate whole, UpdateSource source) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
     try {
       executor.execute(() -> {
         try {
-          finished(new Loaded(whole, ServableModels.fromSnapshot(whole, device), null, source));
+          finished(new Loaded(whole, ServableModels.fromSnapshot(whole, device), null, source), done);
         } catch (RuntimeException e) {
-          finished(new Loaded(whole, null, e, source));
+          finished(new Loaded(whole, null, e, source), done);
         }
       });
     } catch (RejectedExecutionException e) {
-      finished(new Loaded(whole, null, new IllegalStateException("serving is shutting down", e), source));
+      finished(new Loaded(whole, null, new IllegalStateException("serving is shutting down", e), source), done);
     }
+    return done;
   }
 
   /** The builds finished since the last call, in the order they finished. */
@@ -57,12 +61,15 @@ final class ModelLoads implements AutoCloseable {
     ready().forEach(ModelLoads::closeModel);
   }
 
-  private synchronized void finished(Loaded loaded) {
-    if (closed) {
-      closeModel(loaded);
-    } else {
-      ready.add(loaded);
+  private void finished(Loaded loaded, CompletableFuture<Void> done) {
+    synchronized (this) {
+      if (closed) {
+        closeModel(loaded);
+      } else {
+        ready.add(loaded);
+      }
     }
+    done.complete(null);
   }
 
   private static void closeModel(Loaded loaded) {

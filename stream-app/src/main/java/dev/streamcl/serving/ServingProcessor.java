@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -49,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * for the batch and one kernel call per stream and learner, and no answer is committed later than its
  * request's offset.
  * A new version whose session the version before can lend (NMC, KVB deltas) is swapped in at once; one that
- * needs a new ONNX session is built on {@code loader}, and the version before answers until it is ready.
+ * needs a new ONNX session is built on {@code loader} while this thread goes on, and swapped in when ready;
+ * requests of its stream that came after it wait for it, so a request is never answered by a version older
+ * than one its stream had when the request came.
  */
 final class ServingProcessor implements Processor<String, byte[], String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(ServingProcessor.class);
@@ -80,11 +83,14 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
   private final EventCodec<Prediction> predictions = EventCodec.predictions();
   private final EventCodec<DeadLetter> deadLetters = EventCodec.deadLetters();
 
-  /** What a stream's learner is served: the version installed, and a session being built with the newest waiting. */
+  /**
+   * What a stream's learner is served: the version installed, and the session being built (done when
+   * {@code loading} completes) with the newest version that arrived meanwhile waiting.
+   */
   private static final class Slot {
     final String streamId;
     ServableModel served;
-    boolean loading;
+    CompletableFuture<Void> loading;
     ModelUpdate waiting;
     UpdateSource waitingSource;
 
@@ -185,8 +191,13 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
   }
 
-  /** One encoder call for the batch, then per stream one call of each of its models. */
+  /**
+   * One encoder call for the batch, then per stream one call of each of its models. A request is answered by
+   * the versions its stream had when it came or newer ones: where one of them still has its session built,
+   * the batch waits for it (this thread went on meanwhile, and other streams' versions never wait).
+   */
   private void answerBatch() {
+    awaitLoadsOfHeldStreams();
     int n = batch.size();
     float[] features = encoder.encode(batch.inputs(), n);
     int dim = features.length / n;
@@ -214,6 +225,19 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
       }
     }
     batch.clear();
+  }
+
+  private void awaitLoadsOfHeldStreams() {
+    Set<String> held = new HashSet<>();
+    for (int i = 0; i < batch.size(); i++) {
+      held.add(batch.request(i).getStreamId());
+    }
+    for (Slot slot : slots.values()) {
+      while (held.contains(slot.streamId) && slot.loading != null) {
+        slot.loading.join();
+        swapInLoaded();
+      }
+    }
   }
 
   private static float[] rowsOf(float[] features, List<Integer> rows, int dim) {
@@ -300,20 +324,19 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
 
   /** One session build per stream and learner at a time; the newest version arriving meanwhile waits. */
   private void load(Slot slot, ModelUpdate whole, UpdateSource source) {
-    if (slot.loading) {
+    if (slot.loading != null) {
       slot.waiting = whole;
       slot.waitingSource = source;
       return;
     }
-    slot.loading = true;
-    loads.load(whole, source);
+    slot.loading = loads.load(whole, source);
     forwards.asProcessor(this::swapInLoaded); // a loader on this thread has finished already
   }
 
   private void swapInLoaded() {
     for (ModelLoads.Loaded loaded : loads.ready()) {
       Slot slot = slot(loaded.whole());
-      slot.loading = false;
+      slot.loading = null;
       if (loaded.model() != null) {
         install(slot, loaded.model());
       } else {

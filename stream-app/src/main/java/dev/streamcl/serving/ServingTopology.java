@@ -17,9 +17,9 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Model updates and requests, co-partitioned by stream id, feed one processor. Kafka Streams processes a
- * task's records in timestamp order across both topics, so a request processed after a model version was
- * swapped in is answered by that version or a newer one; a version that needs a new ONNX session is swapped
- * in once the session is built, and until then the version before answers.
+ * task's records in timestamp order across both topics, so a request sent after a model version became
+ * readable is answered by that version or a newer one (a request that must wait for a version's ONNX
+ * session, built off the stream thread, waits for it).
  */
 public final class ServingTopology {
   static final String MODELS_STORE = "served-models";

@@ -6,6 +6,7 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Executor;
@@ -28,6 +29,7 @@ final class ProcessorHarness implements AutoCloseable {
   private final CommitFlush commits;
   private final Executor loader;
   private ServingProcessor processor;
+  private List<DeadLetter> deadLetters = List.of();
   private long offset;
 
   /** {@code guarantee}: Kafka Streams' processing.guarantee; {@code loader} builds new ONNX sessions. */
@@ -105,13 +107,17 @@ final class ProcessorHarness implements AutoCloseable {
   List<Prediction> answers() {
     List<Prediction> answers = context.forwarded(ServingTopology.PREDICTIONS_SINK).stream()
         .map(f -> EventCodec.predictions().decode(f.record().value())).toList();
+    deadLetters = deadLetters();
     context.resetForwards();
     return answers;
   }
 
+  /** Every dead letter forwarded so far. */
   List<DeadLetter> deadLetters() {
-    return context.forwarded(ServingTopology.DEAD_LETTERS_SINK).stream()
-        .map(f -> EventCodec.deadLetters().decode(f.record().value())).toList();
+    List<DeadLetter> all = new ArrayList<>(deadLetters);
+    context.forwarded(ServingTopology.DEAD_LETTERS_SINK)
+        .forEach(f -> all.add(EventCodec.deadLetters().decode(f.record().value())));
+    return all;
   }
 
   private void process(String topic, String key, byte[] value) {
