@@ -97,10 +97,12 @@ public final class ServingBench {
 
   /** Everything one run measured, and under which delivery guarantee. */
   public record Result(String guarantee, List<String> learners, int perSecond, Phase steady, Phase swaps,
-      long swapCount, int saturationRequests, double saturationPerSecond, double cpuMicrosPerRequest,
-      HotSwaps hotSwaps) {}
+      double commitsPerSecond, double commitMs, long swapCount, int saturationRequests, double saturationPerSecond,
+      double cpuMicrosPerRequest, HotSwaps hotSwaps) {}
 
   private record Saturation(double perSecond, double cpuMicrosPerRequest) {}
+
+  private record Latency(Phase steady, Phase swaps, double commitsPerSecond, double commitMs) {}
 
   private ServingBench() {}
 
@@ -132,22 +134,28 @@ public final class ServingBench {
       awaitServed(serving, streams, settings.learners(), 1);
       out.printf("  v1 of %d models served %.1f s after the start%n", streams.size() * settings.learners().size(),
           (System.nanoTime() - startNanos) / 1e9);
-      Phase[] phases = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
+      Latency latency = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
       out.printf("  at %,d requests/s offered:%n", settings.perSecond());
-      out.println("    " + phases[0].line());
-      out.println("    " + phases[1].line() + String.format(" (%d swaps)", settings.swaps()));
-      out.println("    " + commits(serving));
+      out.println("    " + latency.steady().line());
+      out.println("    " + latency.swaps().line() + String.format(" (%d swaps)", settings.swaps()));
+      out.printf("    commits meanwhile: %.0f/s, %.1f ms each on average%n", latency.commitsPerSecond(),
+          latency.commitMs());
       Saturation saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
           : saturation(clients, topics, settings, streams, models, answers, out);
       HotSwaps hotSwaps = serving.hotSwaps();
       out.printf("  hot swaps %s%n", hotSwaps);
-      return new Result(guarantee, settings.learners(), settings.perSecond(), phases[0], phases[1], settings.swaps(),
+      return new Result(guarantee, settings.learners(), settings.perSecond(), latency.steady(), latency.swaps(),
+          latency.commitsPerSecond(), latency.commitMs(), settings.swaps(),
           settings.saturationRequests(), saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps);
     }
   }
 
-  /** Warm-up until serving caught up, the steady phase, then the phase with versions arriving: {steady, swaps}. */
-  private static Phase[] latencyPhases(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
+  /**
+   * Warm-up until serving caught up, the steady phase, then the phase with versions arriving; and Kafka
+   * Streams' commits meanwhile (per second, all threads; average duration): under exactly-once they bound
+   * latency.
+   */
+  private static Latency latencyPhases(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
       ServingBenchModels models, Publisher learner, ServingService serving, ServedAnswers answers)
       throws InterruptedException {
     int rate = settings.perSecond();
@@ -158,6 +166,8 @@ public final class ServingBench {
         topics.requests().name(), settings.partitions(), streams, rate, Math.toIntExact(planned), models::request)) {
       load.start();
       long steadyFrom = load.awaitCaughtUp(answers, settings.warmup().toMillis() * rate / 1000, perRequest);
+      double commitsBefore = threadMetric(serving, "commit-total");
+      long measuredFrom = System.nanoTime();
       load.awaitSent(steadyFrom + settings.steady().toMillis() * rate / 1000);
       long swapFrom = load.sent();
       long next = System.nanoTime();
@@ -168,11 +178,13 @@ public final class ServingBench {
       }
       awaitServed(serving, streams, settings.learners(), 1 + settings.swapVersions());
       long swapTo = load.sent();
+      double commitsPerSecond = (threadMetric(serving, "commit-total") - commitsBefore) * 1e9
+          / (System.nanoTime() - measuredFrom);
       load.stop();
       List<Answer> all = answers.await(load.sent() * perRequest, Duration.ofSeconds(120));
       long[] readable = lastAnswerNanos(all, 0, load.sent(), perRequest);
-      return new Phase[] {phase("steady", load, readable, steadyFrom, swapFrom),
-          phase("swaps", load, readable, swapFrom, swapTo)};
+      return new Latency(phase("steady", load, readable, steadyFrom, swapFrom),
+          phase("swaps", load, readable, swapFrom, swapTo), commitsPerSecond, averageCommitMs(serving));
     }
   }
 
@@ -205,30 +217,26 @@ public final class ServingBench {
     }
   }
 
-  /** Kafka Streams' commit latency and rate, summed over its threads: under exactly-once it bounds latency. */
-  private static String commits(ServingService serving) {
-    double rate = 0;
-    double latency = 0;
-    double max = 0;
-    int threads = 0;
+  /** A stream-thread metric of Kafka Streams, summed over its threads. */
+  private static double threadMetric(ServingService serving, String name) {
+    return threadMetrics(serving, name).stream().mapToDouble(Double::doubleValue).sum();
+  }
+
+  /** Kafka Streams' average commit duration (its last 30 s or so), averaged over the threads that committed. */
+  private static double averageCommitMs(ServingService serving) {
+    return threadMetrics(serving, "commit-latency-avg").stream().mapToDouble(Double::doubleValue).average()
+        .orElse(Double.NaN);
+  }
+
+  private static List<Double> threadMetrics(ServingService serving, String name) {
+    List<Double> values = new ArrayList<>();
     for (Map.Entry<MetricName, ? extends Metric> metric : serving.metrics().entrySet()) {
-      MetricName name = metric.getKey();
-      if (!name.group().equals("stream-thread-metrics") || !(metric.getValue().metricValue() instanceof Double v)
-          || v.isNaN()) {
-        continue;
-      }
-      switch (name.name()) {
-        case "commit-rate" -> rate += v;
-        case "commit-latency-avg" -> {
-          latency += v;
-          threads++;
-        }
-        case "commit-latency-max" -> max = Math.max(max, v);
-        default -> { }
+      if (metric.getKey().group().equals("stream-thread-metrics") && metric.getKey().name().equals(name)
+          && metric.getValue().metricValue() instanceof Double value && !value.isNaN()) {
+        values.add(value);
       }
     }
-    return String.format("commits (last 30 s, %d threads): %.0f/s, %.1f ms on average, %.1f ms at most", threads,
-        rate, threads == 0 ? Double.NaN : latency / threads, max);
+    return values;
   }
 
   private static long processCpuNanos() {
