@@ -95,7 +95,13 @@ final class ModelStore {
         throw e;
       }
     }
-    Optional<ModelUpdate> whole = applied(key, assembled);
+    Optional<ModelUpdate> whole;
+    try {
+      whole = applied(key, assembled);
+    } catch (IllegalArgumentException e) {
+      deleteVersion(key, version);
+      throw e;
+    }
     if (whole.isEmpty()) {
       deleteVersion(key, version);
       return Optional.empty();

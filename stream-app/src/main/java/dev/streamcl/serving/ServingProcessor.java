@@ -129,7 +129,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
 
   /**
    * Under exactly-once an answer is readable only once its transaction commits, and every commit answers the
-   * requests held first: holding them until then makes the largest batches at no cost in latency, and the
+   * requests held first: holding them until then makes the largest batches at little cost in latency, and the
    * punctuation (at the commit interval) only swaps in sessions built while no record came. At least once,
    * answers are sent every {@link #AT_LEAST_ONCE_WAIT}.
    */
