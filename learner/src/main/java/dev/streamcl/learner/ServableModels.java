@@ -29,7 +29,8 @@ public final class ServableModels {
   public static ServableModel fromSnapshot(ModelUpdate snapshot, ComputeDevice device) {
     requireWhole(snapshot);
     return switch (snapshot.getLearner()) {
-      case NearestClassMeanModel.LEARNER -> nearestClassMean(snapshot, decodeNearestClassMean(snapshot), device);
+      case NearestClassMeanModel.LEARNER ->
+          nearestClassMean(snapshot, NearestClassMeanModel.fromUpdate(snapshot), device);
       case KeyValueBottleneckModel.LEARNER -> {
         float[] keys = KeyValueBottleneckModel.keys(snapshot);
         KeyValueBottleneck state = KeyValueBottleneckModel.fromSnapshot(snapshot, keys);
@@ -50,7 +51,7 @@ public final class ServableModels {
     requireWhole(snapshot);
     switch (snapshot.getLearner()) {
       case NearestClassMeanModel.LEARNER -> {
-        NearestClassMeanModel model = decodeNearestClassMean(snapshot);
+        NearestClassMeanModel model = NearestClassMeanModel.fromUpdate(snapshot);
         return served instanceof NearestClassMeanServable nmc && nmc.kernel.kernel.dim() == model.dim()
             ? Optional.of(new NearestClassMeanServable(snapshot, nmc.kernel.hold(), model)) : Optional.empty();
       }
@@ -98,10 +99,6 @@ public final class ServableModels {
     byte[] model = new byte[snapshot.getPortableModel().remaining()];
     snapshot.getPortableModel().duplicate().get(model);
     return model;
-  }
-
-  private static NearestClassMeanModel decodeNearestClassMean(ModelUpdate snapshot) {
-    return NearestClassMeanModel.fromUpdate(snapshot);
   }
 
   private static ServableModel nearestClassMean(ModelUpdate snapshot, NearestClassMeanModel model,

@@ -9,6 +9,7 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
@@ -35,11 +36,12 @@ import org.apache.kafka.common.MetricName;
 /**
  * The serving benchmark: a {@link ServingService} on fresh topics serves real-sized models on 28x28 pixels
  * (NMC and KVB by default). (b) Latency at a fixed offered load, open-loop: after a warm-up until serving caught
- * up, a steady phase, then a phase in which new versions of every model arrive (NMC snapshots, KVB sparse
- * deltas); a request's latency runs from when it was due to when its last answer was readable by a
- * read_committed reader. (a) Saturation: a fixed count of requests sent as fast as the sender can; answered
- * requests per second from the first send to the last answer. Latency runs first, so that saturation's backlog
- * cannot spill into it. Every figure is under the service's delivery guarantee, printed first.
+ * up, a steady phase, then a phase in which new versions of every model arrive as the learner job publishes
+ * them (NMC snapshots; KVB sparse deltas and a chunked snapshot every 11th version); a request's latency runs
+ * from when it was due to when its last answer was readable by a read_committed reader. (a) Saturation: a fixed
+ * count of requests sent as fast as the sender can; answered requests per second from the first send to the last
+ * answer. Latency runs first, so that saturation's backlog cannot spill into it. Every figure is under the
+ * service's delivery guarantee, printed first.
  */
 public final class ServingBench {
   public static final List<String> LEARNERS = List.of(KeyValueBottleneckModel.LEARNER, NearestClassMeanModel.LEARNER);
@@ -351,11 +353,12 @@ public final class ServingBench {
       producer.commitTransaction();
     }
 
+    /** As the learner job: a snapshot, then {@code KeyValueBottleneckLearner}'s default number of deltas. */
     private List<ModelUpdate> kvb(String stream, long version) {
-      if (version > 1) {
+      if ((version - 1) % (KeyValueBottleneckLearner.Settings.DEFAULT_SNAPSHOT_EVERY + 1) != 0) {
         return List.of(models.kvbDelta(kvbBase.get(stream), version));
       }
-      List<ModelUpdate> chunks = models.kvbSnapshotChunks(stream);
+      List<ModelUpdate> chunks = models.kvbSnapshotChunks(stream, version);
       kvbBase.put(stream, chunks.get(0));
       return chunks;
     }

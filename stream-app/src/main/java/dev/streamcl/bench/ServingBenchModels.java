@@ -22,8 +22,8 @@ import java.util.Random;
 /**
  * Real-sized models for the serving benchmark, on 28x28 pixels (784 features) and 10 classes, published as
  * the learner job publishes them: NMC versions as whole snapshots, KVB (the CPU default, 64 codebooks x 512
- * keys of dimension 14) as one chunked snapshot and then sparse deltas that rewrite a quarter of the value
- * rows each. Requests are noisy copies of ten class prototypes. Deterministic for a seed.
+ * keys of dimension 14) as chunked snapshots and, between them, sparse deltas that rewrite a quarter of the
+ * value rows each. Requests are noisy copies of ten class prototypes. Deterministic for a seed.
  */
 final class ServingBenchModels {
   static final int SIDE = 28;
@@ -82,15 +82,16 @@ final class ServingBenchModels {
         .toSnapshot(stream, version, version * 1000, version * 1000, List.of(), Instant.ofEpochMilli(version));
   }
 
-  /** KVB version 1 (random values) as the chunks the learner job writes. */
-  List<ModelUpdate> kvbSnapshotChunks(String stream) {
-    Random random = new Random(seed ^ stream.hashCode());
+  /** A KVB snapshot (the frozen keys, random values) as the chunks the learner job writes. */
+  List<ModelUpdate> kvbSnapshotChunks(String stream, long version) {
+    Random random = new Random(seed ^ version * 17 ^ stream.hashCode());
     float[] values = new float[KVB.valueRows() * KVB.classes()];
     for (int v = 0; v < values.length; v++) {
       values[v] = random.nextFloat();
     }
     KeyValueBottleneck state = KeyValueBottleneck.of(KVB, DIM, kvbKeys, values, 1000, 1000);
-    ModelUpdate snapshot = KeyValueBottleneckModel.snapshot(stream, 1, state, encoder, List.of(), Instant.EPOCH);
+    ModelUpdate snapshot = KeyValueBottleneckModel.snapshot(stream, version, state, encoder, List.of(),
+        Instant.ofEpochMilli(version));
     return ModelUpdateChunks.split(ModelUpdateChunks.withPortableModelDigest(snapshot),
         ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES);
   }
