@@ -313,44 +313,53 @@ public final class ServingBench {
     return streams;
   }
 
-  /** Publishes versions of every model of every stream, one transaction per version, as the learner job does. */
+  /**
+   * Publishes versions of every model of every stream, one transaction per version, as the learner job does.
+   * Every version is encoded before the measured phases: building a KVB snapshot (its portable model) costs
+   * the learner, not serving, and must not take the shared cores from serving meanwhile.
+   */
   private static final class Publisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
-    private final String topic;
-    private final int partitions;
     private final List<String> learners;
     private final ServingBenchModels models;
-    private final List<String> streams;
     private final Map<String, ModelUpdate> kvbBase = new HashMap<>();
     private final EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
+    private final List<List<ProducerRecord<String, byte[]>>> versions = new ArrayList<>();
 
     Publisher(ClientConfigs clients, Topics topics, Settings settings, ServingBenchModels models,
         List<String> streams) {
       this.producer = new KafkaProducer<>(clients.producer("bench-serving-learner-" + topics.prefix()));
-      this.topic = topics.modelUpdates().name();
-      this.partitions = settings.partitions();
       this.learners = settings.learners();
       this.models = models;
-      this.streams = streams;
+      for (long version = 1; version <= 1 + settings.swapVersions(); version++) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        for (String stream : streams) {
+          for (ModelUpdate update : updates(stream, version)) {
+            records.add(new ProducerRecord<>(topics.modelUpdates().name(),
+                StreamPartitioning.partitionFor(stream, settings.partitions()),
+                Topics.modelKey(stream, update.getLearner()), codec.encode(update)));
+          }
+        }
+        versions.add(records);
+      }
       producer.initTransactions();
     }
 
     void publishVersion(long version) {
       producer.beginTransaction();
-      for (String stream : streams) {
-        List<ModelUpdate> updates = new ArrayList<>();
-        if (learners.contains(KeyValueBottleneckModel.LEARNER)) {
-          updates.addAll(kvb(stream, version));
-        }
-        if (learners.contains(NearestClassMeanModel.LEARNER)) {
-          updates.add(models.nmcSnapshot(stream, version));
-        }
-        for (ModelUpdate update : updates) {
-          producer.send(new ProducerRecord<>(topic, StreamPartitioning.partitionFor(stream, partitions),
-              Topics.modelKey(stream, update.getLearner()), codec.encode(update)));
-        }
-      }
+      versions.get((int) version - 1).forEach(producer::send);
       producer.commitTransaction();
+    }
+
+    private List<ModelUpdate> updates(String stream, long version) {
+      List<ModelUpdate> updates = new ArrayList<>();
+      if (learners.contains(KeyValueBottleneckModel.LEARNER)) {
+        updates.addAll(kvb(stream, version));
+      }
+      if (learners.contains(NearestClassMeanModel.LEARNER)) {
+        updates.add(models.nmcSnapshot(stream, version));
+      }
+      return updates;
     }
 
     /** As the learner job: a snapshot, then {@code KeyValueBottleneckLearner}'s default number of deltas. */
