@@ -72,15 +72,14 @@ final class LabelToModelLatency {
       }
       pacer.restartClock();
       List<Future<RecordMetadata>> measuredSends = new ArrayList<>();
-      List<Long> sentAt = new ArrayList<>();
       long until = System.nanoTime() + measured.toNanos();
       while (System.nanoTime() < until) {
-        sentAt.add(pacer.nextTimestamp());
         measuredSends.add(pacer.sendNext());
       }
       List<Sent> sent = new ArrayList<>();
-      for (int i = 0; i < measuredSends.size(); i++) {
-        sent.add(new Sent(measuredSends.get(i).get().offset(), sentAt.get(i)));
+      for (Future<RecordMetadata> send : measuredSends) {
+        RecordMetadata appended = send.get(); // its timestamp is the create time the pacer set at send
+        sent.add(new Sent(appended.offset(), appended.timestamp()));
       }
       long last = sent.get(sent.size() - 1).offset();
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -145,11 +144,6 @@ final class LabelToModelLatency {
     void restartClock() {
       startNanos = System.nanoTime();
       sentSinceStart = 0;
-    }
-
-    long nextTimestamp() {
-      waitForSchedule();
-      return System.currentTimeMillis();
     }
 
     Future<RecordMetadata> sendNext() {
