@@ -147,6 +147,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("min.insync.replicas", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
+    // An exactly-once writer that commits every few ms (serving) can start its next transaction while the
+    // broker still writes the last one's markers; the broker then retries adding the partition to the new
+    // transaction every 20 ms by default, which a short transaction pays in full. Retrying every 1 ms keeps
+    // such a commit at a few ms (measured here: a back-to-back transaction's first send 15 ms → 4 ms).
+    p.put("add.partitions.to.txn.retry.backoff.ms", "1");
     // 50 partitions per internal topic (the default) cost seconds to create on a small machine.
     p.put("offsets.topic.num.partitions", "5");
     p.put("transaction.state.log.num.partitions", "5");

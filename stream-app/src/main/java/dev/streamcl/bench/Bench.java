@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * {@code streamcl bench}: one run, one table. Each learner alone on precomputed features, MOA's Naive
  * Bayes and Hoeffding tree on the same stream, then the learners end to end through a real broker and
  * Flink (each alone and all in one job, steady state and start-up apart), label-to-model latency, and
- * the ratio of end-to-end to learner-only.
+ * the ratio of end-to-end to learner-only, and serving (saturation, latency with and without swaps).
  */
 public final class Bench {
   static final int PARTITIONS = 2;
@@ -44,7 +44,7 @@ public final class Bench {
   /** Everything one run measured. */
   public record Result(String machine, String ranAt, boolean quick, List<LearnerOnlyBench.Result> learnerOnly,
       List<MoaPeer.PeerResult> peers, List<EndToEndBench.Result> endToEnd, Map<String, Double> endToEndOverLearnerOnly,
-      LabelToModelLatency.Result labelToModel) {}
+      LabelToModelLatency.Result labelToModel, ServingBench.Result serving) {}
 
   static final int LATENCY_RATE = 2_000;
   static final int LATENCY_PUBLISH_EVERY = 100;
@@ -88,8 +88,11 @@ public final class Bench {
           settings.latencyWindow().toSeconds());
       LabelToModelLatency.Result latency = LabelToModelLatency.run(clients, scenario, "nmc", LATENCY_RATE,
           settings.latencyWindow(), LATENCY_PUBLISH_EVERY, config.checkpointIntervalMs(), settings.workDir());
+      out.println("Serving: saturation, then 2,000 requests/s steady and while model versions arrive");
+      ServingBench.Result serving = ServingBench.run(broker.bootstrap(),
+          settings.quick() ? ServingBench.Settings.quick() : ServingBench.Settings.full(), out);
       return new Result(Tables.machine(), Instant.now().toString(), settings.quick(), learnerOnly, peers, endToEnd,
-          ratios(learnerOnly, endToEnd), latency);
+          ratios(learnerOnly, endToEnd), latency, serving);
     }
   }
 

@@ -73,6 +73,16 @@ final class Tables {
     out.printf("Label to model (%s, %,d labelled samples/s, a version every %d, checkpoint every %,d ms): "
         + "p50 %,.0f ms, p99 %,.0f ms, max %,.0f ms over %,d samples%n", l.learner(), l.samplesPerSecond(),
         l.publishEvery(), l.checkpointIntervalMs(), l.p50Ms(), l.p99Ms(), l.maxMs(), l.samples());
+    ServingBench.Result s = result.serving();
+    out.println();
+    out.printf("Serving (%s; %s; request append → answer readable by a read_committed reader)%n", s.guarantee(),
+        String.join(" and ", s.learners()));
+    out.printf("  saturation: %,.0f requests/s answered (%,d requests, %.1f CPU µs per request)%n",
+        s.saturationPerSecond(), s.saturationRequests(), s.cpuMicrosPerRequest());
+    out.printf("  at %,d requests/s, steady:     p50 %.1f  p99 %.1f  p99.9 %.1f ms%n", s.perSecond(),
+        s.steady().p50Ms(), s.steady().p99Ms(), s.steady().p999Ms());
+    out.printf("  at %,d requests/s, %d swaps: p50 %.1f  p99 %.1f  p99.9 %.1f ms (the swap spike)%n", s.perSecond(),
+        s.swapCount(), s.swaps().p50Ms(), s.swaps().p99Ms(), s.swaps().p999Ms());
   }
 
   /** Each learner's learner-only rate over MOA Naive Bayes' instances/s, the peer comparison. */

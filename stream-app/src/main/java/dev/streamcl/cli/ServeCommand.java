@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Serves predictions for the requests topic with hot-swapped models (Kafka Streams, exactly-once).")
+    description = "Serves predictions for the requests topic with hot-swapped models (Kafka Streams, exactly-once "
+        + "unless --at-least-once).")
 final class ServeCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
 
@@ -24,6 +25,16 @@ final class ServeCommand implements Callable<Integer> {
       description = "Number of classes: true labels on requests must lie in [0, N) (default: ${DEFAULT-VALUE}).")
   int labelLimit;
 
+  @Option(names = "--instance-id", description = "A name unique to this serving instance and kept across its "
+      + "restarts (Kafka static membership): a restarted instance takes its partitions back at once instead of "
+      + "after the session timeout. Two instances running with the same name fence each other.")
+  String instanceId;
+
+  @Option(names = "--at-least-once", description = "Answers become readable as soon as they are written (a few "
+      + "ms) instead of when their transaction commits (every 10 ms, plus the commit's round trips); after a crash "
+      + "some requests are answered twice. Default: exactly-once.")
+  boolean atLeastOnce;
+
   /**
    * Serves until Ctrl-C (exit 0), or until Kafka Streams shuts its client down on a failure: then the
    * command fails saying so, instead of staying alive serving nothing.
@@ -31,8 +42,15 @@ final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Topics topics = kafka.topics();
+    Properties overrides = new Properties();
+    if (instanceId != null) {
+      overrides.put("group.instance.id", instanceId);
+    }
+    if (atLeastOnce) {
+      overrides.put("processing.guarantee", "at_least_once");
+    }
     ServingService service = new ServingService(kafka.clients(), topics, encoding.encoderSpec(),
-        encoding.computeDevice(), labelLimit, new Properties());
+        encoding.computeDevice(), labelLimit, overrides);
     service.start();
     // Close inside the hook: the JVM exits when hooks return, and a clean close commits the last transaction.
     Thread closeOnExit = new Thread(service::close, "serve-shutdown");

@@ -13,15 +13,26 @@ import dev.streamcl.events.Sample;
 import dev.streamcl.ingest.DeadLetters;
 import dev.streamcl.ingest.InvalidSampleException;
 import dev.streamcl.ingest.SampleInputs;
+import dev.streamcl.kafka.Topics;
 import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.ServableModel;
 import dev.streamcl.learner.ServableModels;
 import dev.streamcl.onnx.ComputeDevice;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -31,51 +42,110 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves one task's streams: model updates (co-partitioned with requests by stream id) hot-swap the
- * served models; each request is encoded once and answered by every learner's current model of its
- * stream, each prediction carrying its {@code modelVersion}. Bad requests become dead letters.
+ * served models; requests are answered in micro-batches by every learner's current model of their stream,
+ * each prediction carrying its {@code modelVersion}. Bad requests and updates become dead letters.
+ *
+ * <p>Requests are held until the batch is full, the next model update, the task's next commit
+ * ({@link CommitFlush}) or the next punctuation ({@link #answerEvery}), whichever comes first: one encoder call
+ * for the batch and one kernel call per stream and learner, and no answer is committed later than its
+ * request's offset.
+ * A new version whose session the version before can lend (NMC, KVB deltas) is swapped in at once; one that
+ * needs a new ONNX session is built on {@code loader} while this thread goes on, and swapped in when ready;
+ * requests of its stream that came after it wait for it, so a request is never answered by a version older
+ * than one its stream had when the request came.
  */
 final class ServingProcessor implements Processor<String, byte[], String, byte[]> {
   private static final Logger LOG = LoggerFactory.getLogger(ServingProcessor.class);
+  /** Most requests answered in one kernel call. */
+  static final int MAX_BATCH = 256;
+  /** At least once, answers are readable once sent, so a request waits this long at most for a batch. */
+  static final Duration AT_LEAST_ONCE_WAIT = Duration.ofMillis(2);
 
   private final String modelUpdatesTopic;
   private final EncoderSpec encoderSpec;
   private final ComputeDevice device;
   private final int labelLimit;
   private final ModelRegistry registry;
+  private final Executor loader;
 
   private ProcessorContext<String, byte[]> context;
-  private ModelUpdateApplier applier;
+  private HeldForwards forwards;
+  private ModelStore models;
+  private ModelLoads loads;
+  private CommitFlush commits;
   private Encoder encoder;
   private SampleInputs inputs;
+  private RequestBatch batch;
+  private final Map<String, Slot> slots = new HashMap<>();
   private final Set<String> streamsOfThisTask = new HashSet<>();
   private final EventCodec<Sample> samples = EventCodec.samples();
   private final EventCodec<ModelUpdate> updates = EventCodec.modelUpdates();
   private final EventCodec<Prediction> predictions = EventCodec.predictions();
   private final EventCodec<DeadLetter> deadLetters = EventCodec.deadLetters();
 
+  /**
+   * What a stream's learner is served: the version installed, and the session being built (done when
+   * {@code loading} completes) with the newest version that arrived meanwhile waiting.
+   */
+  private static final class Slot {
+    final String streamId;
+    ServableModel served;
+    CompletableFuture<Void> loading;
+    ModelUpdate waiting;
+    UpdateSource waitingSource;
+
+    Slot(String streamId) {
+      this.streamId = streamId;
+    }
+  }
+
+  /** One learner's answers for one stream's requests of a batch. */
+  private record Scored(String learner, long version, Predictions predictions) {}
+
   ServingProcessor(String modelUpdatesTopic, EncoderSpec encoderSpec, ComputeDevice device, int labelLimit,
-      ModelRegistry registry) {
+      ModelRegistry registry, Executor loader) {
     this.modelUpdatesTopic = modelUpdatesTopic;
     this.encoderSpec = encoderSpec;
     this.device = device;
     this.labelLimit = labelLimit;
     this.registry = registry;
+    this.loader = loader;
   }
 
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
-    applier = new ModelUpdateApplier(context.getStateStore(ServingTopology.MODELS_STORE),
-        context.getStateStore(ServingTopology.CHUNKS_STORE));
+    forwards = new HeldForwards(context);
+    models = new ModelStore(context.getStateStore(ServingTopology.MODELS_STORE));
+    loads = new ModelLoads(loader, device);
     encoder = encoderSpec.open();
     inputs = new SampleInputs(encoder.inputShape(), labelLimit);
-    applier.all().forEach(this::serveStored);
+    batch = new RequestBatch(MAX_BATCH, inputs.inputSize());
+    models.restore().forEach(this::serveRestored);
+    commits = context.getStateStore(ServingTopology.COMMIT_FLUSH_STORE);
+    commits.onCommit(this::answerHeld, batch::clear);
+    context.schedule(answerEvery(context.appConfigs()), PunctuationType.WALL_CLOCK_TIME, now -> answerHeld());
+  }
+
+  /**
+   * Under exactly-once an answer is readable only once its transaction commits, and every commit answers the
+   * requests held first: holding them until then makes the largest batches at little cost in latency, and the
+   * punctuation (at the commit interval) only swaps in sessions built while no record came. At least once,
+   * answers are sent every {@link #AT_LEAST_ONCE_WAIT}.
+   */
+  static Duration answerEvery(Map<String, Object> configs) {
+    boolean exactlyOnce = String.valueOf(configs.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG))
+        .startsWith("exactly_once");
+    Object commitMs = configs.get(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG);
+    long commitInterval = commitMs == null ? 100 : Long.parseLong(commitMs.toString());
+    return exactlyOnce ? Duration.ofMillis(Math.max(1, Math.min(commitInterval, 100))) : AT_LEAST_ONCE_WAIT;
   }
 
   @Override
   public void process(Record<String, byte[]> record) {
     RecordMetadata source = context.recordMetadata().orElseThrow();
     if (source.topic().equals(modelUpdatesTopic)) {
+      answerHeld(); // requests before an update are answered by the versions before it
       onModelUpdate(record, source);
     } else {
       onRequest(record, source);
@@ -84,68 +154,35 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
 
   @Override
   public void close() {
+    if (commits != null) {
+      commits.onCommit(() -> {}, () -> {});
+    }
+    if (loads != null) {
+      loads.close();
+    }
     streamsOfThisTask.forEach(registry::remove);
     if (encoder != null) {
       encoder.close();
     }
   }
 
-  /** A model update that cannot be served is dead-lettered and never stored, so it cannot become a base. */
-  private void onModelUpdate(Record<String, byte[]> record, RecordMetadata source) {
-    try {
-      Optional<ModelUpdate> whole = applier.accept(updates.decode(record.value()));
-      if (whole.isEmpty()) {
-        return;
+  /** Answers the requests held, after swapping in the sessions built meanwhile. */
+  private void answerHeld() {
+    forwards.asProcessor(() -> {
+      swapInLoaded();
+      if (!batch.isEmpty()) {
+        answerBatch();
       }
-      if (!whole.get().getEncoderIdentity().getSha256().equals(encoder.identity().getSha256())) {
-        deadLetter(record, source, "serve-model", DeadLetterReason.ENCODER_MISMATCH, "Model "
-            + whole.get().getLearner() + " v" + whole.get().getModelVersion() + " was trained on encoder "
-            + whole.get().getEncoderIdentity().getName() + " but this service encodes with "
-            + encoder.identity().getName() + "; start serve with the learner job's --encoder");
-        return;
-      }
-      ServableModel servable = ServableModels.fromSnapshot(whole.get(), device);
-      applier.commit(whole.get());
-      serve(whole.get().getStreamId(), servable);
-    } catch (MalformedEventException | IllegalArgumentException e) {
-      deadLetter(record, source, "serve-model", DeadLetterReason.MALFORMED, e.getMessage()
-          + " — the model update was skipped and the previous version stays served");
-    } catch (RuntimeException e) {
-      deadLetter(record, source, "serve-model", DeadLetterReason.INTERNAL, "Could not load the model: " + e.getMessage()
-          + " — the previous version stays served; check the serving host (device, memory) and replay the update");
-    }
-  }
-
-  private void serve(String streamId, ServableModel servable) {
-    streamsOfThisTask.add(streamId);
-    registry.swap(streamId, servable);
-  }
-
-  /** Restores what the store held; a model this version cannot serve is skipped, not fatal. */
-  private void serveStored(ModelUpdate whole) {
-    try {
-      serve(whole.getStreamId(), ServableModels.fromSnapshot(whole, device));
-    } catch (RuntimeException e) {
-      LOG.warn("Stored model {}/{} v{} cannot be served and is skipped: {}", whole.getStreamId(),
-          whole.getLearner(), whole.getModelVersion(), e.getMessage());
-    }
+    });
   }
 
   private void onRequest(Record<String, byte[]> record, RecordMetadata source) {
     try {
       Sample request = samples.decode(record.value());
       int trueLabel = inputs.label(request);
-      float[] input = new float[inputs.inputSize()];
-      inputs.copyInput(request, input, 0);
-      float[] features = encoder.encode(input, 1);
-      List<Prediction> answers = registry.withModels(request.getStreamId(),
-          model -> answer(request, trueLabel, model, features));
-      if (answers.isEmpty()) {
-        answers = List.of(noModelYet(request, trueLabel));
-      }
-      for (Prediction answer : answers) {
-        context.forward(new Record<>(request.getStreamId(), predictions.encode(answer), record.timestamp()),
-            ServingTopology.PREDICTIONS_SINK);
+      inputs.copyInput(request, batch.inputs(), batch.nextInputOffset());
+      if (batch.add(request, trueLabel, record.timestamp(), forwards.recordContext())) {
+        answerHeld();
       }
     } catch (MalformedEventException e) {
       deadLetter(record, source, "serve", DeadLetterReason.MALFORMED, e.getMessage());
@@ -154,10 +191,73 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
   }
 
-  private Prediction answer(Sample request, int trueLabel, ServableModel model, float[] features) {
-    Predictions p = model.predict(features, 1);
-    return base(request, trueLabel).setLearner(model.learner()).setModelVersion(model.version())
-        .setPredictedLabel(p.hasPrediction(0) ? p.predictedLabel(0) : null).setTopScores(p.labelScores(0)).build();
+  /**
+   * One encoder call for the batch, then per stream one call of each of its models. A request is answered by
+   * the versions its stream had when it came or newer ones: where one of them still has its session built,
+   * the batch waits for it (this thread went on meanwhile, and other streams' versions never wait).
+   */
+  private void answerBatch() {
+    awaitLoadsOfHeldStreams();
+    int n = batch.size();
+    float[] features = encoder.encode(batch.inputs(), n);
+    int dim = features.length / n;
+    Map<String, List<Integer>> rowsByStream = new LinkedHashMap<>();
+    int[] rowInStream = new int[n];
+    for (int i = 0; i < n; i++) {
+      List<Integer> rows = rowsByStream.computeIfAbsent(batch.request(i).getStreamId(), s -> new ArrayList<>());
+      rowInStream[i] = rows.size();
+      rows.add(i);
+    }
+    Map<String, List<Scored>> scored = new HashMap<>();
+    rowsByStream.forEach((stream, rows) -> {
+      float[] streamFeatures = rows.size() == n ? features : rowsOf(features, rows, dim);
+      scored.put(stream, registry.withModels(stream,
+          model -> new Scored(model.learner(), model.version(), model.predict(streamFeatures, rows.size()))));
+    });
+    for (int i = 0; i < n; i++) {
+      Sample request = batch.request(i);
+      List<Scored> answers = scored.get(request.getStreamId());
+      if (answers.isEmpty()) {
+        forwardAnswer(i, noModelYet(request, batch.trueLabel(i)));
+      }
+      for (Scored answer : answers) {
+        forwardAnswer(i, answer(request, batch.trueLabel(i), answer, rowInStream[i]));
+      }
+    }
+    batch.clear();
+  }
+
+  private void awaitLoadsOfHeldStreams() {
+    Set<String> held = new HashSet<>();
+    for (int i = 0; i < batch.size(); i++) {
+      held.add(batch.request(i).getStreamId());
+    }
+    for (Slot slot : slots.values()) {
+      while (held.contains(slot.streamId) && slot.loading != null) {
+        slot.loading.join();
+        swapInLoaded();
+      }
+    }
+  }
+
+  private static float[] rowsOf(float[] features, List<Integer> rows, int dim) {
+    float[] gathered = new float[rows.size() * dim];
+    for (int r = 0; r < rows.size(); r++) {
+      System.arraycopy(features, rows.get(r) * dim, gathered, r * dim, dim);
+    }
+    return gathered;
+  }
+
+  private void forwardAnswer(int i, Prediction answer) {
+    forwards.forward(batch.recordContext(i), new Record<>(answer.getStreamId(), predictions.encode(answer),
+        batch.timestamp(i)), ServingTopology.PREDICTIONS_SINK);
+  }
+
+  private Prediction answer(Sample request, int trueLabel, Scored scored, int row) {
+    Predictions p = scored.predictions();
+    return base(request, trueLabel).setLearner(scored.learner()).setModelVersion(scored.version())
+        .setPredictedLabel(p.hasPrediction(row) ? p.predictedLabel(row) : null).setTopScores(p.labelScores(row))
+        .build();
   }
 
   private Prediction noModelYet(Sample request, int trueLabel) {
@@ -171,12 +271,128 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
         .setTaskId(request.getTaskId()).setEventTime(request.getEventTime());
   }
 
+  /**
+   * A model update that cannot be served is dead-lettered and never kept, so it cannot become a base. The
+   * checks decode the whole model; only an ONNX session that fails to build later (off this thread) is
+   * dead-lettered after its version was kept.
+   */
+  private void onModelUpdate(Record<String, byte[]> record, RecordMetadata source) {
+    Optional<ModelStore.Candidate> accepted;
+    Optional<ServableModel> onServedSession;
+    Slot slot;
+    try {
+      accepted = models.accept(updates.decode(record.value()), record.value());
+      if (accepted.isEmpty()) {
+        return;
+      }
+      ModelUpdate whole = accepted.get().whole();
+      if (!whole.getEncoderIdentity().getSha256().equals(encoder.identity().getSha256())) {
+        models.drop(accepted.get());
+        deadLetter(record, source, "serve-model", DeadLetterReason.ENCODER_MISMATCH, "Model "
+            + whole.getLearner() + " v" + whole.getModelVersion() + " was trained on encoder "
+            + whole.getEncoderIdentity().getName() + " but this service encodes with "
+            + encoder.identity().getName() + "; start serve with the learner job's --encoder");
+        return;
+      }
+      slot = slot(whole);
+      onServedSession = ServableModels.onSessionOf(slot.served, whole);
+    } catch (MalformedEventException | IllegalArgumentException e) {
+      deadLetter(record, source, "serve-model", DeadLetterReason.MALFORMED, e.getMessage()
+          + " — the model update was skipped and the previous version stays served");
+      return;
+    }
+    models.keep(accepted.get());
+    if (onServedSession.isPresent()) {
+      install(slot, onServedSession.get());
+    } else {
+      load(slot, accepted.get().whole(), new UpdateSource(source.topic(), source.partition(), source.offset(),
+          record.key(), record.value(), forwards.recordContext()));
+    }
+  }
+
+  private Slot slot(ModelUpdate whole) {
+    return slots.computeIfAbsent(Topics.modelKey(whole.getStreamId(), whole.getLearner()),
+        k -> new Slot(whole.getStreamId()));
+  }
+
+  private void install(Slot slot, ServableModel model) {
+    streamsOfThisTask.add(slot.streamId);
+    if (registry.swap(slot.streamId, model)) {
+      slot.served = model;
+    }
+  }
+
+  /** One session build per stream and learner at a time; the newest version arriving meanwhile waits. */
+  private void load(Slot slot, ModelUpdate whole, UpdateSource source) {
+    if (slot.loading != null) {
+      slot.waiting = whole;
+      slot.waitingSource = source;
+      return;
+    }
+    slot.loading = loads.load(whole, source);
+    forwards.asProcessor(this::swapInLoaded); // a loader on this thread has finished already
+  }
+
+  private void swapInLoaded() {
+    for (ModelLoads.Loaded loaded : loads.ready()) {
+      Slot slot = slot(loaded.whole());
+      slot.loading = null;
+      if (loaded.model() != null) {
+        install(slot, loaded.model());
+      } else {
+        UpdateSource from = loaded.source();
+        forwardDeadLetter(from.recordContext(), DeadLetters.of(from.topic(), from.partition(), from.offset(),
+            keyBytes(from.key()), from.value(), "serve-model", DeadLetterReason.INTERNAL, "Could not load the model: "
+                + loaded.failure().getMessage() + " — the previous version stays served; check the serving host "
+                + "(device, memory) and replay the update", Instant.now().toEpochMilli()), from.topic(),
+            from.partition());
+      }
+      if (slot.waiting != null) {
+        ModelUpdate next = slot.waiting;
+        UpdateSource source = slot.waitingSource;
+        slot.waiting = null;
+        slot.waitingSource = null;
+        serveWaiting(slot, next, source);
+      }
+    }
+  }
+
+  private void serveWaiting(Slot slot, ModelUpdate whole, UpdateSource source) {
+    if (slot.served != null && slot.served.version() >= whole.getModelVersion()) {
+      return;
+    }
+    Optional<ServableModel> onServedSession = ServableModels.onSessionOf(slot.served, whole);
+    if (onServedSession.isPresent()) {
+      install(slot, onServedSession.get());
+    } else {
+      load(slot, whole, source);
+    }
+  }
+
+  /** Restores what the store held, at once; a model this version cannot serve is skipped, not fatal. */
+  private void serveRestored(ModelUpdate whole) {
+    try {
+      install(slot(whole), ServableModels.fromSnapshot(whole, device));
+    } catch (RuntimeException e) {
+      LOG.warn("Stored model {}/{} v{} cannot be served and is skipped: {}", whole.getStreamId(),
+          whole.getLearner(), whole.getModelVersion(), e.getMessage());
+    }
+  }
+
   private void deadLetter(Record<String, byte[]> record, RecordMetadata source, String stage,
       DeadLetterReason reason, String error) {
-    byte[] key = record.key() == null ? null : record.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    DeadLetter letter = DeadLetters.of(source.topic(), source.partition(), source.offset(), key, record.value(), stage,
-        reason, error, Instant.now().toEpochMilli());
-    context.forward(new Record<>(source.topic() + "/" + source.partition(),
-        deadLetters.encode(letter), record.timestamp()), ServingTopology.DEAD_LETTERS_SINK);
+    DeadLetter letter = DeadLetters.of(source.topic(), source.partition(), source.offset(), keyBytes(record.key()),
+        record.value(), stage, reason, error, Instant.now().toEpochMilli());
+    context.forward(new Record<>(source.topic() + "/" + source.partition(), deadLetters.encode(letter),
+        record.timestamp()), ServingTopology.DEAD_LETTERS_SINK);
+  }
+
+  private void forwardDeadLetter(Object recordContext, DeadLetter letter, String topic, int partition) {
+    forwards.forward(recordContext, new Record<>(topic + "/" + partition, deadLetters.encode(letter),
+        Instant.now().toEpochMilli()), ServingTopology.DEAD_LETTERS_SINK);
+  }
+
+  private static byte[] keyBytes(String key) {
+    return key == null ? null : key.getBytes(StandardCharsets.UTF_8);
   }
 }

@@ -5,15 +5,50 @@ import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 
-/** The serving service: the serving topology on Kafka Streams with exactly-once processing. */
+/**
+ * The serving service: the serving topology on Kafka Streams, exactly-once unless the overrides say
+ * {@code processing.guarantee=at_least_once} (answers readable as soon as written; after a crash some are
+ * written twice).
+ */
 public final class ServingService implements AutoCloseable {
+  /**
+   * Send answers at once (Streams' producer default lingers 100 ms) and never sit in an idle poll longer than
+   * a few ms (held requests and the open transaction wait for the loop).
+   */
+  private static final Map<String, String> LOW_LATENCY = Map.of(
+      "poll.ms", "2",
+      "producer.linger.ms", "0",
+      "producer.retry.backoff.ms", "1");
+  /**
+   * Under exactly-once an answer is readable when its transaction commits, so the commit interval bounds
+   * latency; each commit costs a few broker round trips, so much shorter intervals cost throughput.
+   */
+  private static final String EXACTLY_ONCE_COMMIT_INTERVAL_MS = "10";
+  /**
+   * A serving instance that died hands its partitions on after 10 s without a heartbeat (Kafka's default is
+   * 45 s); one restarted with the same {@code group.instance.id} (static membership) takes them back at once.
+   */
+  private static final Map<String, String> FAILOVER = Map.of("session.timeout.ms", "10000",
+      "heartbeat.interval.ms", "2000");
+
   private final ModelRegistry registry = new ModelRegistry();
+  private final ExecutorService loader = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "serving-model-loader");
+    thread.setDaemon(true);
+    return thread;
+  });
   private final ClientConfigs clients;
   private final Topics topics;
   private final KafkaStreams streams;
@@ -23,12 +58,18 @@ public final class ServingService implements AutoCloseable {
   public ServingService(ClientConfigs clients, Topics topics, EncoderSpec encoder, ComputeDevice device,
       int labelLimit, Properties overrides) {
     Properties config = clients.streams("streamcl-serving-" + topics.prefix());
-    config.put("commit.interval.ms", "100");
-    config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_MODEL_BYTES));
+    config.putAll(LOW_LATENCY);
+    config.putAll(FAILOVER);
+    // Scoring is CPU work and a commit blocks its thread: a thread per core scores one task while another commits.
+    config.put("num.stream.threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_RECORD_BYTES));
     config.putAll(overrides);
+    if (config.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG).startsWith("exactly_once")) {
+      config.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
+    }
     this.clients = clients;
     this.topics = topics;
-    streams = new KafkaStreams(ServingTopology.build(topics, encoder, device, labelLimit, registry), config);
+    streams = new KafkaStreams(ServingTopology.build(topics, encoder, device, labelLimit, registry, loader), config);
     streams.setUncaughtExceptionHandler(e -> {
       failure = e;
       return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
@@ -71,6 +112,11 @@ public final class ServingService implements AutoCloseable {
     return registry.servedVersion(streamId, learner);
   }
 
+  /** Kafka Streams' metrics of this instance (commit latency, process rate, ...), for operators and benchmarks. */
+  public Map<MetricName, ? extends Metric> metrics() {
+    return streams.metrics();
+  }
+
   /** What hot swapping did so far in this instance. */
   public HotSwaps hotSwaps() {
     return registry.hotSwaps();
@@ -79,6 +125,7 @@ public final class ServingService implements AutoCloseable {
   @Override
   public void close() {
     streams.close(Duration.ofSeconds(30));
+    loader.shutdownNow();
     registry.closeAll();
   }
 }

@@ -61,7 +61,9 @@ class ServeFaultInjectionTest {
     LocalFlink.run(KafkaLearnerJob.create(clients, topics, nmc, true), nmc, "model to serve");
 
     Path log = Path.of("target", "serve-process-" + topics.prefix() + ".log");
-    List<String> args = List.of("--bootstrap", KafkaBrokerExtension.bootstrap(), "--topic-prefix", topics.prefix());
+    // One name across restarts (static membership): each restarted serve takes its partitions back at once.
+    List<String> args = List.of("--bootstrap", KafkaBrokerExtension.bootstrap(), "--topic-prefix", topics.prefix(),
+        "--instance-id", "serve-faults");
     StreamClProcess serve = StreamClProcess.start(log, "serve", args);
     CompletableFuture<Void> load = CompletableFuture.runAsync(() -> sendRequests(clients, topics, scenario));
     Map<Long, Integer> answers = new HashMap<>();

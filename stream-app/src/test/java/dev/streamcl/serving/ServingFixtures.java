@@ -3,6 +3,7 @@ package dev.streamcl.serving;
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.EncoderIdentity;
+import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.FloatBytes;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.NamedTensor;
@@ -41,7 +42,22 @@ final class ServingFixtures {
   static final KvbHyperparameters TINY_KVB = new KvbHyperparameters(4, 8, 2, 1, 4, 0.3, 0.1, 42L,
       KvbHyperparameters.DEFAULT_EMA_DECAY, KvbHyperparameters.DEFAULT_DEAD_KEY_FACTOR, 1);
 
+  /** Eight 2x2 images, each clearly nearest one class mean of every {@link #rotatingModel}. */
+  private static final byte[][] PROBES = {
+      image(250, 25, 1, 50), image(25, 250, 50, 1), image(1, 50, 250, 25), image(50, 1, 25, 250),
+      image(180, 90, 20, 40), image(30, 170, 100, 10), image(10, 60, 200, 120), image(120, 20, 60, 190)};
+
   private ServingFixtures() {}
+
+  /** The pixels request {@code sequence} carries under load: one of the eight probes. */
+  static byte[] probe(long sequence) {
+    return PROBES[(int) (sequence % PROBES.length)];
+  }
+
+  /** Request {@code sequence} of {@code stream} under load, encoded: it carries {@link #probe}(sequence). */
+  static byte[] probeRequest(String stream, long sequence) {
+    return EventCodec.samples().encode(request(stream, sequence, null, 2, 2, probe(sequence)));
+  }
 
   static EncoderIdentity pixelsIdentity() {
     try (Encoder encoder = PIXELS_2X2.open()) {
@@ -149,13 +165,19 @@ final class ServingFixtures {
 
   /** Version 1 of a {@link #TINY_KVB} whose every value row votes for {@link #kvbLabel}(1), whatever the input. */
   static ModelUpdate kvbSnapshot(EncoderIdentity encoder, String stream) {
-    Random random = new Random(7);
+    return kvbSnapshot(encoder, stream, 1, 7);
+  }
+
+  /** A {@link #TINY_KVB} snapshot whose value rows vote for {@link #kvbLabel}(version), keys drawn from a seed. */
+  static ModelUpdate kvbSnapshot(EncoderIdentity encoder, String stream, long version, long keySeed) {
+    Random random = new Random(keySeed);
     float[] keys = new float[TINY_KVB.valueRows() * TINY_KVB.keyDim()];
     for (int k = 0; k < keys.length; k++) {
       keys[k] = (float) random.nextGaussian();
     }
-    KeyValueBottleneck state = KeyValueBottleneck.of(TINY_KVB, encoder.getOutputDim(), keys, kvbVotes(1), 0, 0);
-    return KeyValueBottleneckModel.snapshot(stream, 1, state, encoder, List.of(), Instant.ofEpochMilli(BASE_TIME + 1));
+    KeyValueBottleneck state = KeyValueBottleneck.of(TINY_KVB, encoder.getOutputDim(), keys, kvbVotes(version), 0, 0);
+    return KeyValueBottleneckModel.snapshot(stream, version, state, encoder, List.of(),
+        Instant.ofEpochMilli(BASE_TIME + version));
   }
 
   /** A sparse DELTA to {@code version} on {@code version - 1}, as the learner publishes them: new value rows only. */

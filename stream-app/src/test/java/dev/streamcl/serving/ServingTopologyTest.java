@@ -178,9 +178,9 @@ class ServingTopologyTest {
     assertAnsweredBy(v2.expect(PROBE_C), ask(PROBE_C));
     // The portable model, cut into slices over the chunks, is whole again in the stored model.
     assertTrue(chunks.stream().filter(c -> c.getPortableModel() != null).count() > 1, "portable model in slices");
-    ModelUpdate stored = updates.decode(driver.<String, byte[]>getKeyValueStore(ServingTopology.MODELS_STORE)
-        .get(Topics.modelKey(STREAM, NearestClassMeanModel.LEARNER)));
-    assertEquals(v2.snapshot(pixels, STREAM).getPortableModel(), stored.getPortableModel());
+    List<ModelUpdate> stored = new ModelStore(driver.getKeyValueStore(ServingTopology.MODELS_STORE)).restore();
+    assertEquals(1, stored.size(), "one model stored");
+    assertEquals(v2.snapshot(pixels, STREAM).getPortableModel(), stored.get(0).getPortableModel());
 
     // Chunks of a newer version while an older one is served: the older answers until the last chunk.
     TestModel v3 = rotatingModel(3);

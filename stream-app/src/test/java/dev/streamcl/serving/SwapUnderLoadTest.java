@@ -3,6 +3,9 @@ package dev.streamcl.serving;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.streamcl.bench.OpenLoopRequester;
+import dev.streamcl.bench.ServedAnswers;
+import dev.streamcl.bench.ServedAnswers.Answer;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
@@ -15,7 +18,6 @@ import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaBrokerExtension;
 import dev.streamcl.ops.KafkaTopics;
-import dev.streamcl.serving.ServedAnswers.Answer;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -73,8 +75,9 @@ class SwapUnderLoadTest {
         ServingService serving = new ServingService(clients, topics, ServingFixtures.PIXELS_2X2, ComputeDevice.cpu(),
             10, new Properties());
         ServedAnswers served = new ServedAnswers(clients, topics.servedPredictions().name()).start();
-        OpenLoopRequester load = new OpenLoopRequester(clients, topics.requests().name(), PARTITIONS, streams,
-            PER_SECOND, 40 * PER_SECOND)) {
+        OpenLoopRequester load = new OpenLoopRequester(OpenLoopRequester.producerConfig(clients),
+            topics.requests().name(), PARTITIONS, streams, PER_SECOND, 40 * PER_SECOND,
+            ServingFixtures::probeRequest)) {
       requester = load;
       learner.initTransactions();
       publishVersion(learner, topics, streams, kvbBases, 1);
@@ -84,14 +87,14 @@ class SwapUnderLoadTest {
       // Warm-up (JIT, first transactions) until serving caught up; then the versions, paced by the load's clock;
       // once serving caught up again, the steady window: no model arrives in it.
       load.start();
-      swapFrom = awaitCaughtUp(load, served, WARMUP);
+      swapFrom = load.awaitCaughtUp(served, WARMUP, LEARNERS.size());
       for (long version = 2; version <= LAST_VERSION; version++) {
         publishVersion(learner, topics, streams, kvbBases, version);
         load.awaitSent(load.sent() + BETWEEN_VERSIONS);
       }
       awaitServed(serving, streams, LAST_VERSION);
       swapTo = load.sent();
-      steadyFrom = awaitCaughtUp(load, served, swapTo);
+      steadyFrom = load.awaitCaughtUp(served, swapTo, LEARNERS.size());
       load.awaitSent(steadyFrom + STEADY);
       load.stop();
       answers = served.await(load.sent() * LEARNERS.size(), Duration.ofSeconds(60));
@@ -137,25 +140,6 @@ class SwapUnderLoadTest {
       }
     }
     learner.commitTransaction();
-  }
-
-  /**
-   * Waits until {@code count} requests went out and serving caught up with the load: the requests sent up to a
-   * moment are all answered less than half a second of load later. Returns the requests sent by then.
-   */
-  private static long awaitCaughtUp(OpenLoopRequester load, ServedAnswers served, long count)
-      throws InterruptedException {
-    load.awaitSent(count);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    long mark = load.sent();
-    while (true) {
-      served.await(mark * LEARNERS.size(), Duration.ofSeconds(60));
-      long now = load.sent();
-      if (now - mark < PER_SECOND / 2 || System.nanoTime() > deadline) {
-        return now;
-      }
-      mark = now;
-    }
   }
 
   private static void awaitServed(ServingService serving, List<String> streams, long version)

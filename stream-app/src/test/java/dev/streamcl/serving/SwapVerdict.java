@@ -1,8 +1,9 @@
 package dev.streamcl.serving;
 
+import dev.streamcl.bench.OpenLoopRequester;
+import dev.streamcl.bench.ServedAnswers.Answer;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
-import dev.streamcl.serving.ServedAnswers.Answer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -52,7 +53,7 @@ record SwapVerdict(int failedCount, List<String> failed, int backCount, List<Str
       Prediction p = answer.prediction();
       long version = p.getModelVersion();
       int expected = p.getLearner().equals(NearestClassMeanModel.LEARNER)
-          ? ServingFixtures.rotatingModel(version).expect(OpenLoopRequester.pixels(seq)).label()
+          ? ServingFixtures.rotatingModel(version).expect(ServingFixtures.probe(seq)).label()
           : ServingFixtures.kvbLabel(version);
       if (!p.getStreamId().equals(requester.stream(seq)) || p.getPredictedLabel() == null
           || p.getPredictedLabel() != expected) {

@@ -28,8 +28,9 @@ public final class KeyValueBottleneckKernel implements AutoCloseable {
   private final KvbHyperparameters config;
   private final int featureDim;
   private final float[] keys;
+  private final ComputeDevice device;
   private final OnnxKernel forward;
-  private final OnnxKernel train;
+  private OnnxKernel train; // built at the first training step: serving never trains
   private float[] verifiedKeys; // the last state keys array found equal to ours
 
   /** The lookup of one batch: predictions, probabilities [B, classes], value rows [B, C, topk]. */
@@ -51,7 +52,7 @@ public final class KeyValueBottleneckKernel implements AutoCloseable {
     this.keys = state.keysView();
     this.verifiedKeys = keys;
     this.forward = new OnnxKernel(KeyValueBottleneckGraph.forward(config, featureDim, keys), device, intraOpThreads);
-    this.train = new OnnxKernel(KeyValueBottleneckGraph.trainStep(config, featureDim, keys), device, 1);
+    this.device = forward.device();
   }
 
   /** The device actually used (CPU after a fallback). */
@@ -87,6 +88,7 @@ public final class KeyValueBottleneckKernel implements AutoCloseable {
       state.countUnlabelled(batchSize);
       return predictions;
     }
+    OnnxKernel train = trainKernel();
     train.feed(KeyValueBottleneckGraph.FEATURES, features, batchSize, featureDim);
     train.feed(KeyValueBottleneckGraph.VALUES, state.valuesView(), config.valueRows(), config.classes());
     writeTargets(train.floatInput(KeyValueBottleneckGraph.TARGETS, batchSize, config.classes()), labels, batchSize);
@@ -104,8 +106,17 @@ public final class KeyValueBottleneckKernel implements AutoCloseable {
     try {
       forward.close();
     } finally {
-      train.close();
+      if (train != null) {
+        train.close();
+      }
     }
+  }
+
+  private OnnxKernel trainKernel() {
+    if (train == null) {
+      train = new OnnxKernel(KeyValueBottleneckGraph.trainStep(config, featureDim, keys), device, 1);
+    }
+    return train;
   }
 
   private Forward read(OnnxKernel.Outputs out, float[] features, int batchSize) {

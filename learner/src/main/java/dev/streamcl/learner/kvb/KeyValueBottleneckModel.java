@@ -75,6 +75,31 @@ public final class KeyValueBottleneckModel {
 
   /** Rebuilds the bottleneck from a whole (assembled, delta-applied) snapshot. */
   public static KeyValueBottleneck fromSnapshot(ModelUpdate snapshot) {
+    return KeyValueBottleneck.of(config(snapshot), snapshot.getEncoderIdentity().getOutputDim(),
+        tensor(snapshot, KEYS), tensor(snapshot, VALUES), snapshot.getSamplesSeen(), snapshot.getLabelledSeen());
+  }
+
+  /**
+   * As {@link #fromSnapshot(ModelUpdate)}, on frozen keys already decoded from this snapshot's keys tensor
+   * (the caller vouches for that): versions that differ only in their values share the keys array, so a
+   * served version costs one copy of the values, not of the keys.
+   */
+  public static KeyValueBottleneck fromSnapshot(ModelUpdate snapshot, float[] frozenKeys) {
+    KvbHyperparameters config = config(snapshot);
+    if (frozenKeys.length != (long) config.valueRows() * config.keyDim()) {
+      throw new IllegalArgumentException("KVB model update v" + snapshot.getModelVersion() + " needs "
+          + config.valueRows() * (long) config.keyDim() + " key floats, got " + frozenKeys.length);
+    }
+    return KeyValueBottleneck.restore(config, snapshot.getEncoderIdentity().getOutputDim(), frozenKeys,
+        tensor(snapshot, VALUES), new int[0], snapshot.getSamplesSeen(), snapshot.getLabelledSeen());
+  }
+
+  /** The keys [C·K, dk] of a whole snapshot. */
+  public static float[] keys(ModelUpdate snapshot) {
+    return tensor(snapshot, KEYS);
+  }
+
+  private static KvbHyperparameters config(ModelUpdate snapshot) {
     Map<String, String> p = snapshot.getProperties();
     KvbHyperparameters config;
     try {
@@ -87,8 +112,7 @@ public final class KeyValueBottleneckModel {
       throw new IllegalArgumentException("KVB model update v" + snapshot.getModelVersion()
           + " lacks or garbles its settings " + p + ": " + e.getMessage(), e);
     }
-    return KeyValueBottleneck.of(config, snapshot.getEncoderIdentity().getOutputDim(), tensor(snapshot, KEYS),
-        tensor(snapshot, VALUES), snapshot.getSamplesSeen(), snapshot.getLabelledSeen());
+    return config;
   }
 
   private static ModelUpdate.Builder base(String streamId, long version, KeyValueBottleneck state,

@@ -1,15 +1,15 @@
-package dev.streamcl.serving;
+package dev.streamcl.bench;
 
-import dev.streamcl.events.EventCodec;
-import dev.streamcl.events.Sample;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -17,16 +17,18 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * or not earlier ones were answered, and its latency counts from that due time (a stalled sender cannot
  * hide a stall). Request {@code i} goes to stream {@code i mod streams} with sequence {@code i}.
  */
-final class OpenLoopRequester implements AutoCloseable {
-  private static final byte[][] PROBES = {
-      ServingFixtures.image(250, 25, 1, 50), ServingFixtures.image(25, 250, 50, 1),
-      ServingFixtures.image(1, 50, 250, 25), ServingFixtures.image(50, 1, 25, 250),
-      ServingFixtures.image(180, 90, 20, 40), ServingFixtures.image(30, 170, 100, 10),
-      ServingFixtures.image(10, 60, 200, 120), ServingFixtures.image(120, 20, 60, 190)};
+public final class OpenLoopRequester implements AutoCloseable {
+  /** The encoded request with sequence {@code sequence} for {@code stream}. */
+  @FunctionalInterface
+  public interface Requests {
+    byte[] encoded(String stream, long sequence);
+  }
+
   private final KafkaProducer<String, byte[]> producer;
   private final String topic;
   private final List<String> streams;
   private final int partitions;
+  private final Requests requests;
   private final long periodNanos;
   private final long[] dueNanos;
   private final AtomicLong sent = new AtomicLong();
@@ -34,46 +36,54 @@ final class OpenLoopRequester implements AutoCloseable {
   private final Thread thread;
   private volatile boolean stopped;
 
-  OpenLoopRequester(ClientConfigs clients, String topic, int partitions, List<String> streams, int perSecond,
-      int capacity) {
-    this.producer = new KafkaProducer<>(clients.producer(null));
+  /** {@code capacity} bounds the requests sent; {@code perSecond} may exceed what the sender can do (saturation). */
+  public OpenLoopRequester(Properties producerConfig, String topic, int partitions, List<String> streams,
+      int perSecond, int capacity, Requests requests) {
+    this.producer = new KafkaProducer<>(producerConfig);
     this.topic = topic;
     this.partitions = partitions;
     this.streams = streams;
+    this.requests = requests;
     this.periodNanos = TimeUnit.SECONDS.toNanos(1) / perSecond;
     this.dueNanos = new long[capacity];
     this.thread = new Thread(this::sendAtRate, "open-loop-requester");
   }
 
-  OpenLoopRequester start() {
+  /**
+   * A client's producer that sends each request at once (linger 0: a request waiting for a batch would count
+   * as serving latency) and uncompressed (on loopback the client's codec is not serving's cost).
+   */
+  public static Properties producerConfig(ClientConfigs clients) {
+    Properties config = clients.producer(null);
+    config.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    return config;
+  }
+
+  public OpenLoopRequester start() {
     thread.start();
     return this;
   }
 
-  /** The pixels request {@code sequence} carries: one of eight images, each clearly nearest one class mean. */
-  static byte[] pixels(long sequence) {
-    return PROBES[(int) (sequence % PROBES.length)];
-  }
-
-  String stream(long sequence) {
+  public String stream(long sequence) {
     return streams.get((int) (sequence % streams.size()));
   }
 
-  long sent() {
+  public long sent() {
     return sent.get();
   }
 
-  long sendFailures() {
+  public long sendFailures() {
     return sendFailures.get();
   }
 
   /** When request {@code sequence} was due, on the {@link System#nanoTime} clock. */
-  long dueNanos(long sequence) {
+  public long dueNanos(long sequence) {
     return dueNanos[(int) sequence];
   }
 
   /** Waits until {@code count} requests went out (the load's own clock: count / rate seconds of load). */
-  void awaitSent(long count) throws InterruptedException {
+  public void awaitSent(long count) throws InterruptedException {
     while (sent.get() < count) {
       if (!thread.isAlive()) {
         throw new IllegalStateException("the requester stopped after " + sent.get() + " requests");
@@ -82,8 +92,27 @@ final class OpenLoopRequester implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until {@code count} requests went out and serving caught up with the load (after a warm-up: JIT,
+   * first transactions): the requests sent up to a moment all have their {@code answersPerRequest} answers less
+   * than half a second of load later, or a minute passed. Returns the requests sent by then.
+   */
+  public long awaitCaughtUp(ServedAnswers answers, long count, int answersPerRequest) throws InterruptedException {
+    awaitSent(count);
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    long mark = sent();
+    while (true) {
+      answers.await(mark * answersPerRequest, Duration.ofMinutes(1));
+      long now = sent();
+      if (now - mark < TimeUnit.SECONDS.toNanos(1) / periodNanos / 2 || System.nanoTime() > deadline) {
+        return now;
+      }
+      mark = now;
+    }
+  }
+
   /** Stops sending and waits until every request sent was acknowledged by the broker. */
-  void stop() throws InterruptedException {
+  public void stop() throws InterruptedException {
     stopped = true;
     thread.join();
     producer.flush();
@@ -97,7 +126,6 @@ final class OpenLoopRequester implements AutoCloseable {
   }
 
   private void sendAtRate() {
-    EventCodec<Sample> samples = EventCodec.samples();
     long start = System.nanoTime();
     for (int i = 0; !stopped && i < dueNanos.length; i++) {
       long due = start + i * periodNanos;
@@ -107,9 +135,8 @@ final class OpenLoopRequester implements AutoCloseable {
       }
       dueNanos[i] = due;
       String stream = stream(i);
-      Sample request = ServingFixtures.request(stream, i, null, 2, 2, pixels(i));
       producer.send(new ProducerRecord<>(topic, StreamPartitioning.partitionFor(stream, partitions), stream,
-          samples.encode(request)), (metadata, e) -> {
+          requests.encoded(stream, i)), (metadata, e) -> {
             if (e != null) {
               sendFailures.incrementAndGet();
             }

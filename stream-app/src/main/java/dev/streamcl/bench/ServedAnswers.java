@@ -1,4 +1,4 @@
-package dev.streamcl.serving;
+package dev.streamcl.bench;
 
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.Prediction;
@@ -6,7 +6,10 @@ import dev.streamcl.kafka.ClientConfigs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -16,17 +19,19 @@ import org.apache.kafka.common.errors.WakeupException;
  * Reads serving's answers as a client does (read_committed, from the start), noting when each became
  * readable; per partition, answers arrive in the order serving produced them.
  */
-final class ServedAnswers implements AutoCloseable {
+public final class ServedAnswers implements AutoCloseable {
   /** One answer, where it sat on the topic and when this reader received it ({@link System#nanoTime}). */
-  record Answer(int partition, long offset, Prediction prediction, long receivedNanos) {}
+  public record Answer(int partition, long offset, Prediction prediction, long receivedNanos) {}
 
   private final KafkaConsumer<String, byte[]> consumer;
   private final ConcurrentLinkedQueue<Answer> received = new ConcurrentLinkedQueue<>();
+  /** The queue's size, kept apart: {@link ConcurrentLinkedQueue#size()} walks the whole queue. */
+  private final AtomicInteger count = new AtomicInteger();
   private final Thread thread;
   private volatile boolean stopped;
 
-  ServedAnswers(ClientConfigs clients, String topic) {
-    consumer = new KafkaConsumer<>(clients.consumer(null));
+  public ServedAnswers(ClientConfigs clients, String topic) {
+    consumer = new KafkaConsumer<>(consumerConfig(clients));
     List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
         .map(p -> new TopicPartition(topic, p.partition())).toList();
     consumer.assign(partitions);
@@ -34,20 +39,30 @@ final class ServedAnswers implements AutoCloseable {
     thread = new Thread(this::read, "served-answers");
   }
 
-  ServedAnswers start() {
+  /**
+   * A reader that asks the broker often: a fetch that found nothing waits at most 5 ms, so an answer that
+   * becomes readable (its transaction committed) is seen within a few ms.
+   */
+  private static Properties consumerConfig(ClientConfigs clients) {
+    Properties config = clients.consumer(null);
+    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+    return config;
+  }
+
+  public ServedAnswers start() {
     thread.start();
     return this;
   }
 
-  int count() {
-    return received.size();
+  public int count() {
+    return count.get();
   }
 
   /** Waits up to {@code wait} until {@code count} answers arrived; returns all arrived so far, in arrival order. */
-  List<Answer> await(long count, Duration wait) throws InterruptedException {
+  public List<Answer> await(long count, Duration wait) throws InterruptedException {
     long deadline = System.nanoTime() + wait.toNanos();
-    while (received.size() < count && System.nanoTime() < deadline && thread.isAlive()) {
-      Thread.sleep(20);
+    while (this.count.get() < count && System.nanoTime() < deadline && thread.isAlive()) {
+      Thread.sleep(5);
     }
     return new ArrayList<>(received);
   }
@@ -65,6 +80,7 @@ final class ServedAnswers implements AutoCloseable {
       while (!stopped) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
           received.add(new Answer(r.partition(), r.offset(), predictions.decode(r.value()), System.nanoTime()));
+          count.incrementAndGet();
         }
       }
     } catch (WakeupException e) {
