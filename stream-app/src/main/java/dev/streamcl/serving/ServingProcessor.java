@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -76,6 +77,9 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
   private Encoder encoder;
   private SampleInputs inputs;
   private RequestBatch batch;
+  private Duration punctuationInterval;
+  /** Scheduled only while requests are held or sessions are being built, see {@link #punctuateWhileWorkIsHeld}. */
+  private Cancellable punctuation;
   private final Map<String, Slot> slots = new HashMap<>();
   private final Set<String> streamsOfThisTask = new HashSet<>();
   private final EventCodec<Sample> samples = EventCodec.samples();
@@ -124,7 +128,26 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     models.restore().forEach(this::serveRestored);
     commits = context.getStateStore(ServingTopology.COMMIT_FLUSH_STORE);
     commits.onCommit(this::answerHeld, batch::clear);
-    context.schedule(answerEvery(context.appConfigs()), PunctuationType.WALL_CLOCK_TIME, now -> answerHeld());
+    punctuationInterval = answerEvery(context.appConfigs());
+  }
+
+  /**
+   * A punctuation marks its task as needing a commit, and each commit sends the offsets of every input
+   * partition; so an idle task must not punctuate: it would commit 100 times a second for nothing, and once
+   * its requests topic is deleted each commit waits on the vanished partition instead of letting the
+   * rebalance report the missing topic (and shut serving down).
+   */
+  private void punctuateWhileWorkIsHeld() {
+    boolean workHeld = !batch.isEmpty() || slots.values().stream().anyMatch(slot -> slot.loading != null);
+    if (workHeld && punctuation == null) {
+      punctuation = context.schedule(punctuationInterval, PunctuationType.WALL_CLOCK_TIME, now -> {
+        answerHeld();
+        punctuateWhileWorkIsHeld();
+      });
+    } else if (!workHeld && punctuation != null) {
+      punctuation.cancel();
+      punctuation = null;
+    }
   }
 
   /**
@@ -150,10 +173,14 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     } else {
       onRequest(record, source);
     }
+    punctuateWhileWorkIsHeld();
   }
 
   @Override
   public void close() {
+    if (punctuation != null) {
+      punctuation.cancel();
+    }
     if (commits != null) {
       commits.onCommit(() -> {}, () -> {});
     }
