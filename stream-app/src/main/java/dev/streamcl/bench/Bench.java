@@ -1,6 +1,7 @@
 package dev.streamcl.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.kafka.ClientConfigs;
@@ -9,7 +10,10 @@ import dev.streamcl.ops.EmbeddedKafkaBroker;
 import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.ScenarioPublisher;
 import dev.streamcl.scenario.SplitFashionMnist;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -129,8 +133,23 @@ public final class Bench {
     Tables.print(result, out);
   }
 
+  /** The table as text, as {@link #print} writes it. */
+  public static String table(Result result) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      print(result, out);
+    }
+    return bytes.toString(StandardCharsets.UTF_8).strip() + "\n";
+  }
+
   /** The figures as JSON: the result's records as objects, field names as in the records. */
   public static String json(Result result) throws JsonProcessingException {
     return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(result) + "\n";
+  }
+
+  /** Reads back what {@link #json} wrote; figures a run could not measure are written and read as NaN. */
+  public static Result read(Path json) throws IOException {
+    return new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+        .readValue(json.toFile(), Result.class);
   }
 }

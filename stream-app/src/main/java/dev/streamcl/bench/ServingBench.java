@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -100,7 +101,7 @@ public final class ServingBench {
   /** Everything one run measured, and under which delivery guarantee. */
   public record Result(String guarantee, List<String> learners, int perSecond, Phase steady, Phase swaps,
       double commitsPerSecond, double commitMs, long swapCount, int saturationRequests, double saturationPerSecond,
-      double cpuMicrosPerRequest, HotSwaps hotSwaps) {}
+      double cpuMicrosPerRequest, HotSwaps hotSwaps, ServingFloors.Hop brokerHop, ServingFloors.Scoring scoring) {}
 
   private record Saturation(double perSecond, double cpuMicrosPerRequest) {}
 
@@ -126,6 +127,16 @@ public final class ServingBench {
         settings.partitions(), streams, settings.learners(), ENCODER, settings.serving().isEmpty()
             ? "service defaults" : "overrides " + settings.serving());
 
+    ServingFloors.Hop hop = ServingFloors.brokerHop(clients, topics.prefix() + ".broker-hop", settings.partitions(),
+        settings.perSecond(), settings.warmup(), settings.steady());
+    out.printf("  one plain Kafka hop at %,d records/s: p50 %.1f  p99 %.1f  p99.9 %.1f ms%n", hop.perSecond(),
+        hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+    ServingFloors.Scoring scoring = ServingFloors.scoring(encoderSpec, scoredModels(models, settings.learners()),
+        LongStream.range(0, 64).mapToObj(i -> models.request(streams.get(0), i)).toList(),
+        ServingBenchModels.CLASSES, Duration.ofSeconds(1), Duration.ofSeconds(3));
+    out.printf("  scoring alone (decode, encode, %s; batches of %d, one thread): %,.0f requests/s, %.0f µs each%n",
+        String.join(" + ", scoring.learners()), scoring.batch(), scoring.requestsPerSecond(),
+        scoring.microsPerRequest());
     try (ServedAnswers answers = new ServedAnswers(clients, topics.servedPredictions().name()).start();
         Publisher learner = new Publisher(clients, topics, settings, models, streams);
         ServingService serving = new ServingService(clients, topics, encoderSpec, ComputeDevice.cpu(),
@@ -148,8 +159,19 @@ public final class ServingBench {
       out.printf("  hot swaps %s%n", hotSwaps);
       return new Result(guarantee, settings.learners(), settings.perSecond(), latency.steady(), latency.swaps(),
           latency.commitsPerSecond(), latency.commitMs(), settings.swaps(),
-          settings.saturationRequests(), saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps);
+          settings.saturationRequests(), saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps, hop,
+          scoring);
     }
+  }
+
+  /** Version 1 of each learner served, whole. */
+  private static List<ModelUpdate> scoredModels(ServingBenchModels models, List<String> learners) {
+    List<ModelUpdate> whole = new ArrayList<>();
+    for (String learner : learners) {
+      whole.add(learner.equals(KeyValueBottleneckModel.LEARNER) ? models.kvbSnapshot("floor", 1)
+          : models.nmcSnapshot("floor", 1));
+    }
+    return whole;
   }
 
   /**

@@ -84,6 +84,11 @@ final class ServingBenchModels {
 
   /** A KVB snapshot (the frozen keys, random values) as the chunks the learner job writes. */
   List<ModelUpdate> kvbSnapshotChunks(String stream, long version) {
+    return ModelUpdateChunks.split(kvbSnapshot(stream, version), ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES);
+  }
+
+  /** The same snapshot whole. */
+  ModelUpdate kvbSnapshot(String stream, long version) {
     Random random = new Random(seed ^ version * 17 ^ stream.hashCode());
     float[] values = new float[KVB.valueRows() * KVB.classes()];
     for (int v = 0; v < values.length; v++) {
@@ -92,8 +97,7 @@ final class ServingBenchModels {
     KeyValueBottleneck state = KeyValueBottleneck.of(KVB, DIM, kvbKeys, values, 1000, 1000);
     ModelUpdate snapshot = KeyValueBottleneckModel.snapshot(stream, version, state, encoder, List.of(),
         Instant.ofEpochMilli(version));
-    return ModelUpdateChunks.split(ModelUpdateChunks.withPortableModelDigest(snapshot),
-        ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES);
+    return ModelUpdateChunks.withPortableModelDigest(snapshot);
   }
 
   /** KVB version {@code version} on {@code version - 1}: a quarter of the value rows, new values. */

@@ -83,6 +83,17 @@ final class Tables {
         s.steady().p50Ms(), s.steady().p99Ms(), s.steady().p999Ms());
     out.printf("  at %,d requests/s, %d swaps: p50 %.1f  p99 %.1f  p99.9 %.1f ms (the swap spike)%n", s.perSecond(),
         s.swapCount(), s.swaps().p50Ms(), s.swaps().p99Ms(), s.swaps().p999Ms());
+    if (s.brokerHop() != null) {
+      ServingFloors.Hop hop = s.brokerHop();
+      out.printf("  floor, one plain Kafka hop at %,d records/s (an answer takes two): p50 %.1f  p99 %.1f  "
+          + "p99.9 %.1f ms%n", hop.perSecond(), hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+    }
+    if (s.scoring() != null) {
+      ServingFloors.Scoring scoring = s.scoring();
+      out.printf("  ceiling, scoring alone on one thread (decode, encode, %s; batches of %d): %,.0f requests/s, "
+          + "%.0f µs each%n", String.join(" + ", scoring.learners()), scoring.batch(), scoring.requestsPerSecond(),
+          scoring.microsPerRequest());
+    }
   }
 
   /** Each learner's learner-only rate over MOA Naive Bayes' instances/s, the peer comparison. */

@@ -1,10 +1,14 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.bench.Bench;
 import dev.streamcl.report.ReportBuilder;
 import dev.streamcl.report.ReportData;
+import dev.streamcl.report.ReportSection;
 import dev.streamcl.report.ReportWriter;
 import dev.streamcl.report.SummaryTable;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,17 +35,35 @@ final class ReportCommand implements Callable<Integer> {
       description = "Labelled predictions in the prequential accuracy window (default: ${DEFAULT-VALUE}).")
   int window;
 
+  @Option(names = "--bench", paramLabel = "FILE",
+      description = "Adds the figures of a `streamcl bench` run (its JSON file) to the report.")
+  Path bench;
+
   @Override
   public Integer call() {
+    List<ReportSection> extra = benchSection(); // a wrong file fails before the topics are read
     ReportData data;
     try {
       data = new ReportBuilder(kafka.clients(), kafka.topics(), scenario, window).build(streamId);
     } catch (IllegalStateException nothingToReport) {
       throw new UserError(nothingToReport.getMessage());
     }
-    Path html = ReportWriter.write(data, out);
+    Path html = ReportWriter.write(data, out, extra);
     System.out.print(SummaryTable.format(data));
     System.out.println("Report: " + html.toAbsolutePath());
     return 0;
+  }
+
+  private List<ReportSection> benchSection() {
+    if (bench == null) {
+      return List.of();
+    }
+    try {
+      return List.of(new ReportSection("bench", "Throughput and latency (streamcl bench)",
+          Bench.table(Bench.read(bench))));
+    } catch (IOException e) {
+      throw new UserError("Cannot read the bench figures " + bench + ": " + e.getMessage()
+          + " — give the JSON file that `streamcl bench --json FILE` wrote");
+    }
   }
 }

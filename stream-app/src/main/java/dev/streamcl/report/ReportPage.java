@@ -26,6 +26,7 @@ final class ReportPage {
       td.number { text-align: right; font-variant-numeric: tabular-nums; }
       figure { margin: 1rem 0; }
       img { max-width: 100%; height: auto; border: 1px solid #eee; }
+      pre { font-size: 0.8rem; background: #fafafa; border: 1px solid #eee; padding: 0.7rem; overflow-x: auto; }
       """;
 
   // Lets a headless browser prove the data: URIs decode: body gets data-images-loaded="N/M".
@@ -40,7 +41,7 @@ final class ReportPage {
   private ReportPage() {}
 
   /** The accuracy chart comes first; the rest are matrices. */
-  static String html(ReportData data, Image accuracy, List<Image> matrices) {
+  static String html(ReportData data, Image accuracy, List<Image> matrices, List<ReportSection> extra) {
     StringBuilder page = new StringBuilder();
     page.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
         .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
@@ -59,6 +60,10 @@ final class ReportPage {
     }
     for (Image matrix : matrices) {
       appendFigure(page, matrix);
+    }
+    for (ReportSection section : extra) {
+      page.append("<h2>").append(escape(section.title())).append("</h2>\n<pre id=\"").append(escape(section.id()))
+          .append("\">").append(escape(section.preformatted())).append("</pre>\n");
     }
     page.append("</body>\n</html>\n");
     return page.toString();

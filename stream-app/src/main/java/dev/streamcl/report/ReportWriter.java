@@ -25,6 +25,11 @@ public final class ReportWriter {
 
   /** Returns the path of {@code index.html}. */
   public static Path write(ReportData data, Path directory) {
+    return write(data, directory, List.of());
+  }
+
+  /** The same, with {@code extra} sections (benchmark figures, say) after the charts. */
+  public static Path write(ReportData data, Path directory, List<ReportSection> extra) {
     ensureHeadless();
     try {
       Files.createDirectories(directory);
@@ -32,7 +37,7 @@ public final class ReportWriter {
           directory.resolve(ACCURACY_FILE), "accuracy-chart", accuracyAltText(data));
       List<ReportPage.Image> matrices = renderMatrices(data, directory);
       Path html = directory.resolve(HTML_FILE);
-      Files.writeString(html, ReportPage.html(data, accuracy, matrices), StandardCharsets.UTF_8);
+      Files.writeString(html, ReportPage.html(data, accuracy, matrices, extra), StandardCharsets.UTF_8);
       return html;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the report into " + directory, e);

@@ -6,9 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.streamcl.events.Sample;
 import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.SplitFashionMnist;
+import dev.streamcl.serving.HotSwaps;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The bench's arithmetic on figures worked out by hand, and the repeated stream it publishes. */
 class BenchFiguresTest {
@@ -56,5 +62,26 @@ class BenchFiguresTest {
     }
     assertEquals(once.testSample("s", 3), thrice.testSample("s", 3));
     assertEquals("repeated x3", thrice.variant());
+  }
+
+  @Test
+  void theJsonReadsBackIntoTheSameFiguresAndTable(@TempDir Path dir) throws IOException {
+    ServingBench.Phase steady = new ServingBench.Phase("steady", 40_000, 40_000, 4.5, 11.25, 19.0, 30.5);
+    ServingBench.Phase swaps = new ServingBench.Phase("swaps", 20_000, 19_999, 5.0, 14.0, 61.0, 80.0);
+    Bench.Result result = new Bench.Result("2 cores", "2026-12-02T13:00:00Z", true,
+        List.of(new LearnerOnlyBench.Result("nmc", 60_000, 150_000.5, 0.25, 31_400, 0.7034, 0.6912)),
+        List.of(new MoaPeer.PeerResult("moa-naive-bayes", 60_000, 0.5547, 10_000, 0.5513, 12_000)),
+        List.of(new EndToEndBench.Result("nmc", 600_000, 45_000, 6.5, 21.0, 1_500_000_000L, 30.0,
+            List.of(new EndToEndBench.LearnerRate("nmc", 45_000, 6_000)))),
+        Map.of("nmc", 0.3), new LabelToModelLatency.Result("nmc", 2_000, 100, 2_000, 60_000, 1_200, 2_137, 2_300),
+        new ServingBench.Result("exactly_once_v2", List.of("kvb", "nmc"), 2_000, steady, swaps, 95, 3.5, 50,
+            100_000, Double.NaN, 80.0, new HotSwaps(100, 100, 0), new ServingFloors.Hop(2_000, 40_000, 4.5, 25.0, 48.0),
+            new ServingFloors.Scoring(List.of("kvb", "nmc"), 32, 3_100, 322.6)));
+    Path json = Files.writeString(dir.resolve("bench.json"), Bench.json(result));
+
+    Bench.Result read = Bench.read(json);
+
+    assertEquals(result.toString(), read.toString(), "NaN (a phase not measured) reads back as NaN too");
+    assertEquals(Bench.table(result), Bench.table(read));
   }
 }

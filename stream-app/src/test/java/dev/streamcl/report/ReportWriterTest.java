@@ -79,6 +79,17 @@ class ReportWriterTest {
   }
 
   @Test
+  void extraSectionsFollowTheChartsVerbatimAndEscaped() throws IOException {
+    String table = "run   samples/s\nnmc   45,000 <&>";
+    String html = Files.readString(ReportWriter.write(data, dir, List.of(new ReportSection("bench",
+        "Throughput", table))), StandardCharsets.UTF_8);
+
+    String expected = "<h2>Throughput</h2>\n<pre id=\"bench\">run   samples/s\nnmc   45,000 &lt;&amp;&gt;</pre>";
+    assertTrue(html.contains(expected), html);
+    assertTrue(html.indexOf("<pre id=\"bench\">") > html.lastIndexOf("<img "), "after the charts");
+  }
+
+  @Test
   void headerShowsTheExperiment() throws IOException {
     String html = Files.readString(ReportWriter.write(data, dir), StandardCharsets.UTF_8);
 
