@@ -61,7 +61,7 @@ public final class ServingBench {
       Properties serving) {
     public static Settings quick() {
       return new Settings(2, 2, LEARNERS, 2_000, Duration.ofSeconds(3), Duration.ofSeconds(5), 25,
-          Duration.ofMillis(200), 40_000, 42L, new Properties());
+          Duration.ofMillis(100), 40_000, 42L, new Properties());
     }
 
     public static Settings full() {
@@ -128,12 +128,12 @@ public final class ServingBench {
             ? "service defaults" : "overrides " + settings.serving());
 
     ServingFloors.Hop hop = ServingFloors.brokerHop(clients, topics.prefix() + ".broker-hop", settings.partitions(),
-        settings.perSecond(), settings.warmup(), settings.steady());
+        settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
     out.printf("  one plain Kafka hop at %,d records/s: p50 %.1f  p99 %.1f  p99.9 %.1f ms%n", hop.perSecond(),
         hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
     ServingFloors.Scoring scoring = ServingFloors.scoring(encoderSpec, scoredModels(models, settings.learners()),
         LongStream.range(0, 64).mapToObj(i -> models.request(streams.get(0), i)).toList(),
-        ServingBenchModels.CLASSES, Duration.ofSeconds(1), Duration.ofSeconds(3));
+        ServingBenchModels.CLASSES, Duration.ofMillis(500), Duration.ofMillis(1500));
     out.printf("  scoring alone (decode, encode, %s; batches of %d, one thread): %,.0f requests/s, %.0f µs each%n",
         String.join(" + ", scoring.learners()), scoring.batch(), scoring.requestsPerSecond(),
         scoring.microsPerRequest());
