@@ -61,7 +61,7 @@ public final class ServingBench {
       Properties serving) {
     public static Settings quick() {
       return new Settings(2, 2, LEARNERS, 2_000, Duration.ofSeconds(3), Duration.ofSeconds(5), 25,
-          Duration.ofMillis(100), 40_000, 42L, new Properties());
+          Duration.ofMillis(200), 40_000, 42L, new Properties());
     }
 
     public static Settings full() {
@@ -127,16 +127,9 @@ public final class ServingBench {
         settings.partitions(), streams, settings.learners(), ENCODER, settings.serving().isEmpty()
             ? "service defaults" : "overrides " + settings.serving());
 
-    ServingFloors.Hop hop = ServingFloors.brokerHop(clients, topics.prefix() + ".broker-hop", settings.partitions(),
-        settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
-    out.printf("  one plain Kafka hop at %,d records/s: p50 %.1f  p99 %.1f  p99.9 %.1f ms%n", hop.perSecond(),
-        hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
-    ServingFloors.Scoring scoring = ServingFloors.scoring(encoderSpec, scoredModels(models, settings.learners()),
-        LongStream.range(0, 64).mapToObj(i -> models.request(streams.get(0), i)).toList(),
-        ServingBenchModels.CLASSES, Duration.ofMillis(500), Duration.ofMillis(1500));
-    out.printf("  scoring alone (decode, encode, %s; batches of %d, one thread): %,.0f requests/s, %.0f µs each%n",
-        String.join(" + ", scoring.learners()), scoring.batch(), scoring.requestsPerSecond(),
-        scoring.microsPerRequest());
+    Latency latency;
+    Saturation saturation;
+    HotSwaps hotSwaps;
     try (ServedAnswers answers = new ServedAnswers(clients, topics.servedPredictions().name()).start();
         Publisher learner = new Publisher(clients, topics, settings, models, streams);
         ServingService serving = new ServingService(clients, topics, encoderSpec, ComputeDevice.cpu(),
@@ -147,21 +140,31 @@ public final class ServingBench {
       awaitServed(serving, streams, settings.learners(), 1);
       out.printf("  v1 of %d models served %.1f s after the start%n", streams.size() * settings.learners().size(),
           (System.nanoTime() - startNanos) / 1e9);
-      Latency latency = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
+      latency = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
       out.printf("  at %,d requests/s offered:%n", settings.perSecond());
       out.println("    " + latency.steady().line());
       out.println("    " + latency.swaps().line() + String.format(" (%d swaps)", settings.swaps()));
       out.printf("    commits meanwhile: %.0f/s, %.1f ms each on average%n", latency.commitsPerSecond(),
           latency.commitMs());
-      Saturation saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
+      saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
           : saturation(clients, topics, settings, streams, models, answers, out);
-      HotSwaps hotSwaps = serving.hotSwaps();
+      hotSwaps = serving.hotSwaps();
       out.printf("  hot swaps %s%n", hotSwaps);
-      return new Result(guarantee, settings.learners(), settings.perSecond(), latency.steady(), latency.swaps(),
-          latency.commitsPerSecond(), latency.commitMs(), settings.swaps(),
-          settings.saturationRequests(), saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps, hop,
-          scoring);
     }
+    // After serving, so the broker and the JIT are as warm as they were for serving, and nothing competes.
+    ServingFloors.Hop hop = ServingFloors.brokerHop(clients, topics.prefix() + ".broker-hop", settings.partitions(),
+        settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
+    out.printf("  one plain Kafka hop at %,d records/s: p50 %.1f  p99 %.1f  p99.9 %.1f ms%n", hop.perSecond(),
+        hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+    ServingFloors.Scoring scoring = ServingFloors.scoring(encoderSpec, scoredModels(models, settings.learners()),
+        LongStream.range(0, 64).mapToObj(i -> models.request(streams.get(0), i)).toList(),
+        ServingBenchModels.CLASSES, Duration.ofMillis(500), Duration.ofMillis(1500));
+    out.printf("  scoring alone (decode, encode, %s; batches of %d, one thread): %,.0f requests/s, %.0f µs each%n",
+        String.join(" + ", scoring.learners()), scoring.batch(), scoring.requestsPerSecond(),
+        scoring.microsPerRequest());
+    return new Result(guarantee, settings.learners(), settings.perSecond(), latency.steady(), latency.swaps(),
+        latency.commitsPerSecond(), latency.commitMs(), settings.swaps(), settings.saturationRequests(),
+        saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps, hop, scoring);
   }
 
   /** Version 1 of each learner served, whole. */
