@@ -41,7 +41,7 @@ public final class Bench {
     }
 
     Duration latencyWindow() {
-      return quick ? Duration.ofSeconds(10) : Duration.ofSeconds(30);
+      return quick ? Duration.ofSeconds(5) : Duration.ofSeconds(30);
     }
   }
 
