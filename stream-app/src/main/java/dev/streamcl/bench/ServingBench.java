@@ -146,6 +146,9 @@ public final class ServingBench {
       out.println("    " + latency.swaps().line() + String.format(" (%d swaps)", settings.swaps()));
       out.printf("    commits meanwhile: %.0f/s, %.1f ms each on average%n", latency.commitsPerSecond(),
           latency.commitMs());
+      out.printf("    Kafka Streams' record-e2e-latency (avg of its last samples, both phases): request send to the "
+          + "source node %.1f ms, to the predictions sink %.1f ms%n", nodeMetric(serving, "requests"),
+          nodeMetric(serving, "predictions"));
       saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
           : saturation(clients, topics, settings, streams, models, answers, out);
       hotSwaps = serving.hotSwaps();
@@ -242,6 +245,16 @@ public final class ServingBench {
           + "request%n", answered, count, saturation.perSecond(), saturation.cpuMicrosPerRequest());
       return saturation;
     }
+  }
+
+  /** Kafka Streams' {@code record-e2e-latency-avg} of a topology node, averaged over the tasks that saw records. */
+  private static double nodeMetric(ServingService serving, String node) {
+    return serving.metrics().entrySet().stream()
+        .filter(m -> m.getKey().group().equals("stream-processor-node-metrics")
+            && m.getKey().name().equals("record-e2e-latency-avg")
+            && node.equals(m.getKey().tags().get("processor-node-id")))
+        .map(m -> m.getValue().metricValue()).filter(v -> v instanceof Double d && !d.isNaN())
+        .mapToDouble(v -> (Double) v).average().orElse(Double.NaN);
   }
 
   /** A stream-thread metric of Kafka Streams, summed over its threads. */
