@@ -62,8 +62,10 @@ final class ReportCommand implements Callable<Integer> {
       return List.of(new ReportSection("bench", "Throughput and latency (streamcl bench)",
           Bench.table(Bench.read(bench))));
     } catch (IOException e) {
-      throw new UserError("Cannot read the bench figures " + bench + ": " + e.getMessage()
-          + " — give the JSON file that `streamcl bench --json FILE` wrote");
+      String why = e.getMessage() == null ? e.getClass().getSimpleName()
+          : e.getMessage().lines().findFirst().orElse(""); // Jackson adds the source position on a line of its own
+      throw new UserError("Cannot read the bench figures " + bench + " (" + why
+          + ") — give the JSON file that `streamcl bench --json FILE` wrote");
     }
   }
 }

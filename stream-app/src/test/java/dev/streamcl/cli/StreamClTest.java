@@ -87,6 +87,15 @@ class StreamClTest {
   }
 
   @Test
+  void aReportWithAnUnreadableBenchFileIsOneLineBeforeAnyTopicIsRead(@TempDir Path dir) throws Exception {
+    Path notBench = Files.writeString(dir.resolve("bench.json"), "{\"machine\": [1, 2");
+    StringWriter err = new StringWriter();
+    assertEquals(1, run(err, "report", "split-fmnist", "--bench", notBench.toString(), "--bootstrap", "127.0.0.1:9"));
+    assertOneLine(err, "Cannot read the bench figures " + notBench);
+    assertTrue(err.toString().contains("streamcl bench --json FILE"), err.toString());
+  }
+
+  @Test
   void aBadOptionValueIsOneLineAndVerboseAddsTheStackTrace() {
     StringWriter err = new StringWriter();
     assertEquals(1, run(err, "learn", "--max-payload-bytes", "-1"));
