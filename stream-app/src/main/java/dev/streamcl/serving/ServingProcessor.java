@@ -127,7 +127,11 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     batch = new RequestBatch(MAX_BATCH, inputs.inputSize());
     models.restore().forEach(this::serveRestored);
     commits = context.getStateStore(ServingTopology.COMMIT_FLUSH_STORE);
-    commits.onCommit(this::answerHeld, batch::clear);
+    commits.onCommit(() -> {
+      answerHeld();
+      // The commit answered what was held: no punctuation may stay to ask for another commit.
+      forwards.asProcessor(this::punctuateWhileWorkIsHeld);
+    }, batch::clear);
     punctuationInterval = answerEvery(context.appConfigs());
   }
 
@@ -180,6 +184,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
   public void close() {
     if (punctuation != null) {
       punctuation.cancel();
+      punctuation = null;
     }
     if (commits != null) {
       commits.onCommit(() -> {}, () -> {});

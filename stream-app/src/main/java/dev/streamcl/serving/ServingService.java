@@ -2,6 +2,7 @@ package dev.streamcl.serving;
 
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.MissingTopicException;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Duration;
@@ -11,10 +12,13 @@ import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 
 /**
@@ -43,9 +47,21 @@ public final class ServingService implements AutoCloseable {
   private static final Map<String, String> FAILOVER = Map.of("session.timeout.ms", "10000",
       "heartbeat.interval.ms", "2000");
 
+  private static final long SOURCE_TOPIC_CHECK_SECONDS = 5;
+
   private final ModelRegistry registry = new ModelRegistry();
   private final ExecutorService loader = Executors.newSingleThreadExecutor(runnable -> {
     Thread thread = new Thread(runnable, "serving-model-loader");
+    thread.setDaemon(true);
+    return thread;
+  });
+  /**
+   * Checks every {@link #SOURCE_TOPIC_CHECK_SECONDS} s that both source topics still exist. Kafka Streams reports
+   * a deleted source topic only at its next rebalance, and a consumer that keeps the vanished partition's old
+   * metadata may never start one: serving would stay up answering nothing.
+   */
+  private final ScheduledExecutorService sourceTopicCheck = Executors.newSingleThreadScheduledExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "serving-source-topic-check");
     thread.setDaemon(true);
     return thread;
   });
@@ -90,7 +106,20 @@ public final class ServingService implements AutoCloseable {
       throw e;
     }
     streams.start();
+    sourceTopicCheck.scheduleWithFixedDelay(this::stopIfASourceTopicVanished, SOURCE_TOPIC_CHECK_SECONDS,
+        SOURCE_TOPIC_CHECK_SECONDS, TimeUnit.SECONDS);
     return this;
+  }
+
+  private void stopIfASourceTopicVanished() {
+    try {
+      SourceTopics.require(clients, topics);
+    } catch (MissingTopicException e) {
+      failure = new MissingSourceTopicException(e.getMessage());
+      stopped.countDown(); // whoever awaits the stop closes the service
+    } catch (RuntimeException brokerBusyOrAway) {
+      // Kafka Streams itself reports a broker that stays away; the next check asks again.
+    }
   }
 
   /**
@@ -124,6 +153,7 @@ public final class ServingService implements AutoCloseable {
 
   @Override
   public void close() {
+    sourceTopicCheck.shutdownNow();
     streams.close(Duration.ofSeconds(30));
     loader.shutdownNow();
     registry.closeAll();
