@@ -101,7 +101,8 @@ public final class ServingBench {
   /** Everything one run measured, and under which delivery guarantee. */
   public record Result(String guarantee, List<String> learners, int perSecond, Phase steady, Phase swaps,
       double commitsPerSecond, double commitMs, long swapCount, int saturationRequests, double saturationPerSecond,
-      double cpuMicrosPerRequest, HotSwaps hotSwaps, ServingFloors.Hop brokerHop, ServingFloors.Scoring scoring) {}
+      double cpuMicrosPerRequest, HotSwaps hotSwaps, ServingFloors.Hop brokerHop, ServingFloors.Hop streamsPassThrough,
+      ServingFloors.Scoring scoring) {}
 
   private record Saturation(double perSecond, double cpuMicrosPerRequest) {}
 
@@ -159,6 +160,10 @@ public final class ServingBench {
         settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
     out.printf("  one plain Kafka hop at %,d records/s: p50 %.1f  p99 %.1f  p99.9 %.1f ms%n", hop.perSecond(),
         hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+    ServingFloors.Hop passThrough = ServingFloors.streamsPassThrough(clients, topics.prefix(), settings.partitions(),
+        settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
+    out.printf("  a pass-through Kafka Streams app (at least once) at %,d records/s: p50 %.1f  p99 %.1f  "
+        + "p99.9 %.1f ms%n", passThrough.perSecond(), passThrough.p50Ms(), passThrough.p99Ms(), passThrough.p999Ms());
     ServingFloors.Scoring scoring = ServingFloors.scoring(encoderSpec, scoredModels(models, settings.learners()),
         LongStream.range(0, 64).mapToObj(i -> models.request(streams.get(0), i)).toList(),
         ServingBenchModels.CLASSES, Duration.ofMillis(500), Duration.ofMillis(1500));
@@ -167,7 +172,7 @@ public final class ServingBench {
         scoring.microsPerRequest());
     return new Result(guarantee, settings.learners(), settings.perSecond(), latency.steady(), latency.swaps(),
         latency.commitsPerSecond(), latency.commitMs(), settings.swaps(), settings.saturationRequests(),
-        saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps, hop, scoring);
+        saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps, hop, passThrough, scoring);
   }
 
   /** Version 1 of each learner served, whole. */

@@ -29,6 +29,12 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
 
 /**
  * What bounds serving on this machine, measured in the same run as serving itself: one plain Kafka hop
@@ -55,10 +61,38 @@ final class ServingFloors {
   static Hop brokerHop(ClientConfigs clients, String topic, int partitions, int perSecond, Duration warmup,
       Duration measured) throws Exception {
     KafkaTopics.create(clients.bootstrap(), partitions, topic);
+    return timedHops(clients, topic, topic, partitions, perSecond, warmup, measured);
+  }
+
+  /**
+   * The same records through a Kafka Streams application that does nothing but pass them on (source to sink),
+   * with serving's stream threads and low-latency settings, at least once: what Kafka Streams alone costs here.
+   */
+  static Hop streamsPassThrough(ClientConfigs clients, String prefix, int partitions, int perSecond,
+      Duration warmup, Duration measured) throws Exception {
+    String in = prefix + ".pass-in";
+    String out = prefix + ".pass-out";
+    KafkaTopics.create(clients.bootstrap(), partitions, in, out);
+    Properties config = clients.streams(prefix + "-pass-through");
+    config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+    config.put(StreamsConfig.POLL_MS_CONFIG, "2");
+    config.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
+    config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(Runtime.getRuntime().availableProcessors()));
+    StreamsBuilder topology = new StreamsBuilder();
+    topology.stream(in, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
+        .to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
+    try (KafkaStreams passThrough = new KafkaStreams(topology.build(), config)) {
+      passThrough.start();
+      return timedHops(clients, in, out, partitions, perSecond, warmup, measured);
+    }
+  }
+
+  private static Hop timedHops(ClientConfigs clients, String topic, String readTopic, int partitions, int perSecond,
+      Duration warmup, Duration measured) throws Exception {
     long warmupRecords = warmup.toMillis() * perSecond / 1000;
     long total = warmupRecords + measured.toMillis() * perSecond / 1000;
     long[] latencies = new long[Math.toIntExact(total - warmupRecords)];
-    Thread reader = new Thread(() -> readHops(clients, topic, total, warmupRecords, latencies), "broker-hop-reader");
+    Thread reader = new Thread(() -> readHops(clients, readTopic, total, warmupRecords, latencies), "hop-reader");
     reader.start();
     Properties producer = clients.producer(null);
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "0");

@@ -88,6 +88,11 @@ final class Tables {
       out.printf("  floor, one plain Kafka hop at %,d records/s (an answer takes two): p50 %.1f  p99 %.1f  "
           + "p99.9 %.1f ms%n", hop.perSecond(), hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
     }
+    if (s.streamsPassThrough() != null) {
+      ServingFloors.Hop hop = s.streamsPassThrough();
+      out.printf("  floor, a pass-through Kafka Streams app, at least once, at %,d records/s: p50 %.1f  p99 %.1f  "
+          + "p99.9 %.1f ms%n", hop.perSecond(), hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+    }
     if (s.scoring() != null) {
       ServingFloors.Scoring scoring = s.scoring();
       out.printf("  ceiling, scoring alone on one thread (decode, encode, %s; batches of %d): %,.0f requests/s, "

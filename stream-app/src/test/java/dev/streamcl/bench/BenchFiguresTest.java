@@ -76,6 +76,7 @@ class BenchFiguresTest {
         Map.of("nmc", 0.3), new LabelToModelLatency.Result("nmc", 2_000, 100, 2_000, 60_000, 1_200, 2_137, 2_300),
         new ServingBench.Result("exactly_once_v2", List.of("kvb", "nmc"), 2_000, steady, swaps, 95, 3.5, 50,
             100_000, Double.NaN, 80.0, new HotSwaps(100, 100, 0), new ServingFloors.Hop(2_000, 40_000, 4.5, 25.0, 48.0),
+            new ServingFloors.Hop(2_000, 40_000, 11.3, 30.7, 39.8),
             new ServingFloors.Scoring(List.of("kvb", "nmc"), 32, 3_100, 322.6)));
     Path json = Files.writeString(dir.resolve("bench.json"), Bench.json(result));
 

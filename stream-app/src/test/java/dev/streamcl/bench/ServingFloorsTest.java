@@ -31,6 +31,17 @@ class ServingFloorsTest {
   }
 
   @Test
+  void thePassThroughAppCarriesEveryMeasuredRecordToItsOutput() throws Exception {
+    ClientConfigs clients = ClientConfigs.of(KafkaBrokerExtension.bootstrap());
+
+    ServingFloors.Hop hop = ServingFloors.streamsPassThrough(clients, KafkaBrokerExtension.uniqueTopicPrefix("pass"),
+        2, 500, Duration.ofMillis(400), Duration.ofSeconds(1));
+
+    assertEquals(500, hop.records(), "every record sent after the warm-up came out of the app: " + hop);
+    assertTrue(hop.p50Ms() > 0 && hop.p50Ms() <= hop.p99Ms() && hop.p99Ms() <= hop.p999Ms(), hop.toString());
+  }
+
+  @Test
   void scoringRunsEveryServedModelOnTheRequests() throws Exception {
     EncoderSpec spec = EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu());
     EncoderIdentity identity;
