@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -158,12 +159,10 @@ public final class ServingBench {
     // After serving, so the broker and the JIT are as warm as they were for serving, and nothing competes.
     ServingFloors.Hop hop = ServingFloors.brokerHop(clients, topics.prefix() + ".broker-hop", settings.partitions(),
         settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
-    out.printf("  one plain Kafka hop at %,d records/s: p50 %.1f  p99 %.1f  p99.9 %.1f ms%n", hop.perSecond(),
-        hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+    out.println("  one plain Kafka hop " + hop.line());
     ServingFloors.Hop passThrough = ServingFloors.streamsPassThrough(clients, topics.prefix(), settings.partitions(),
         settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
-    out.printf("  a pass-through Kafka Streams app (at least once) at %,d records/s: p50 %.1f  p99 %.1f  "
-        + "p99.9 %.1f ms%n", passThrough.perSecond(), passThrough.p50Ms(), passThrough.p99Ms(), passThrough.p999Ms());
+    out.println("  a pass-through Kafka Streams app (at least once) " + passThrough.line());
     ServingFloors.Scoring scoring = ServingFloors.scoring(encoderSpec, scoredModels(models, settings.learners()),
         LongStream.range(0, 64).mapToObj(i -> models.request(streams.get(0), i)).toList(),
         ServingBenchModels.CLASSES, Duration.ofMillis(500), Duration.ofMillis(1500));
@@ -254,12 +253,9 @@ public final class ServingBench {
 
   /** Kafka Streams' {@code record-e2e-latency-avg} of a topology node, averaged over the tasks that saw records. */
   private static double nodeMetric(ServingService serving, String node) {
-    return serving.metrics().entrySet().stream()
-        .filter(m -> m.getKey().group().equals("stream-processor-node-metrics")
-            && m.getKey().name().equals("record-e2e-latency-avg")
-            && node.equals(m.getKey().tags().get("processor-node-id")))
-        .map(m -> m.getValue().metricValue()).filter(v -> v instanceof Double d && !d.isNaN())
-        .mapToDouble(v -> (Double) v).average().orElse(Double.NaN);
+    return metricValues(serving, "stream-processor-node-metrics", "record-e2e-latency-avg",
+        tags -> node.equals(tags.get("processor-node-id"))).stream().mapToDouble(Double::doubleValue).average()
+        .orElse(Double.NaN);
   }
 
   /** A stream-thread metric of Kafka Streams, summed over its threads. */
@@ -274,9 +270,16 @@ public final class ServingBench {
   }
 
   private static List<Double> threadMetrics(ServingService serving, String name) {
+    return metricValues(serving, "stream-thread-metrics", name, tags -> true);
+  }
+
+  /** The values (NaN left out) of a Kafka Streams metric in {@code group} whose tags {@code tagsMatch} accepts. */
+  private static List<Double> metricValues(ServingService serving, String group, String name,
+      Predicate<Map<String, String>> tagsMatch) {
     List<Double> values = new ArrayList<>();
     for (Map.Entry<MetricName, ? extends Metric> metric : serving.metrics().entrySet()) {
-      if (metric.getKey().group().equals("stream-thread-metrics") && metric.getKey().name().equals(name)
+      if (metric.getKey().group().equals(group) && metric.getKey().name().equals(name)
+          && tagsMatch.test(metric.getKey().tags())
           && metric.getValue().metricValue() instanceof Double value && !value.isNaN()) {
         values.add(value);
       }

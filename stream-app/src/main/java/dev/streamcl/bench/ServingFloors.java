@@ -47,7 +47,12 @@ final class ServingFloors {
   static final int SCORING_BATCH = 32;
 
   /** One hop's latency, record send to the consumer's poll returning it, over the {@code records} that arrived. */
-  record Hop(int perSecond, long records, double p50Ms, double p99Ms, double p999Ms) {}
+  record Hop(int perSecond, long records, double p50Ms, double p99Ms, double p999Ms) {
+    /** "at N records/s: p50 … p99 … p99.9 … ms", as the bench prints it. */
+    String line() {
+      return String.format("at %,d records/s: p50 %.1f  p99 %.1f  p99.9 %.1f ms", perSecond, p50Ms, p99Ms, p999Ms);
+    }
+  }
 
   /** Requests one thread scores per second with the served models, and the µs that costs per request. */
   record Scoring(List<String> learners, int batch, double requestsPerSecond, double microsPerRequest) {}

@@ -84,14 +84,10 @@ final class Tables {
     out.printf("  at %,d requests/s, %d swaps: p50 %.1f  p99 %.1f  p99.9 %.1f ms (the swap spike)%n", s.perSecond(),
         s.swapCount(), s.swaps().p50Ms(), s.swaps().p99Ms(), s.swaps().p999Ms());
     if (s.brokerHop() != null) {
-      ServingFloors.Hop hop = s.brokerHop();
-      out.printf("  floor, one plain Kafka hop at %,d records/s (an answer takes two): p50 %.1f  p99 %.1f  "
-          + "p99.9 %.1f ms%n", hop.perSecond(), hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+      out.println("  floor, one plain Kafka hop (an answer takes two) " + s.brokerHop().line());
     }
     if (s.streamsPassThrough() != null) {
-      ServingFloors.Hop hop = s.streamsPassThrough();
-      out.printf("  floor, a pass-through Kafka Streams app, at least once, at %,d records/s: p50 %.1f  p99 %.1f  "
-          + "p99.9 %.1f ms%n", hop.perSecond(), hop.p50Ms(), hop.p99Ms(), hop.p999Ms());
+      out.println("  floor, a pass-through Kafka Streams app, at least once, " + s.streamsPassThrough().line());
     }
     if (s.scoring() != null) {
       ServingFloors.Scoring scoring = s.scoring();
