@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.LongStream;
 
@@ -139,6 +140,18 @@ public final class GraphBuilder {
 
   /** Serialised {@code ModelProto}, ready for {@code OrtSession} or a file. */
   public byte[] build() {
+    return model().build().toByteArray();
+  }
+
+  /** The model with a doc string and metadata properties (in the given order), serialized once. */
+  public byte[] build(String docString, Map<String, String> metadata) {
+    Onnx.ModelProto.Builder model = model().setDocString(docString);
+    metadata.forEach((key, value) -> model.addMetadataProps(
+        Onnx.StringStringEntryProto.newBuilder().setKey(key).setValue(value)));
+    return model.build().toByteArray();
+  }
+
+  private Onnx.ModelProto.Builder model() {
     if (!undefinedUses.isEmpty()) {
       throw new IllegalStateException("Graph '" + name + "' uses undefined values: " + undefinedUses);
     }
@@ -146,9 +159,7 @@ public final class GraphBuilder {
         .setIrVersion(IR_VERSION)
         .setProducerName("streamcl")
         .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
-        .setGraph(graph)
-        .build()
-        .toByteArray();
+        .setGraph(graph);
   }
 
   /** One node under construction. */

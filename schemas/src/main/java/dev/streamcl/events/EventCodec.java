@@ -1,5 +1,6 @@
 package dev.streamcl.events;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -12,13 +13,15 @@ import java.util.StringJoiner;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
-import org.apache.avro.message.BinaryMessageEncoder;
 import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.message.SchemaStore;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
@@ -36,7 +39,12 @@ public final class EventCodec<T extends SpecificRecord> {
 
   private final Class<T> type;
   private final List<Schema> released;
-  private final BinaryMessageEncoder<T> encoder;
+  // Avro's BinaryMessageEncoder writes the body through an unbuffered encoder and copies the result twice;
+  // the learner job encodes one prediction per sample, so this writes the same bytes into one reused buffer.
+  private final byte[] header;
+  private final SpecificDatumWriter<T> writer;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+  private BinaryEncoder bodyOut;
   private final BinaryMessageDecoder<T> decoder;
   // The fast path of decode: one resolving reader per released writer schema, fed from the array itself
   // (BinaryMessageDecoder reads the body through an unbuffered stream, byte by byte).
@@ -49,7 +57,9 @@ public final class EventCodec<T extends SpecificRecord> {
     SchemaStore.Cache store = new SchemaStore.Cache();
     released.forEach(store::addSchema);
     SpecificData model = SpecificData.getForClass(type);
-    this.encoder = new BinaryMessageEncoder<>(model, current);
+    this.header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN).put(MARKER)
+        .putLong(SchemaNormalization.parsingFingerprint64(current)).array();
+    this.writer = new SpecificDatumWriter<>(current, model);
     this.decoder = new BinaryMessageDecoder<>(model, current, store);
     for (Schema writer : released) {
       readers.put(SchemaNormalization.parsingFingerprint64(writer), new SpecificDatumReader<>(writer, current, model));
@@ -88,12 +98,15 @@ public final class EventCodec<T extends SpecificRecord> {
     return type;
   }
 
+  /** Avro single-object encoding with the current schema, byte for byte what {@code BinaryMessageEncoder} writes. */
   public byte[] encode(T event) {
     try {
-      ByteBuffer buffer = encoder.encode(event);
-      byte[] bytes = new byte[buffer.remaining()];
-      buffer.get(bytes);
-      return bytes;
+      out.reset();
+      out.write(header);
+      bodyOut = EncoderFactory.get().binaryEncoder(out, bodyOut);
+      writer.write(event, bodyOut);
+      bodyOut.flush();
+      return out.toByteArray();
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot encode " + type.getSimpleName(), e);
     }

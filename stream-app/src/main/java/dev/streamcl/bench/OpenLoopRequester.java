@@ -98,11 +98,17 @@ public final class OpenLoopRequester implements AutoCloseable {
    * than half a second of load later, or a minute passed. Returns the requests sent by then.
    */
   public long awaitCaughtUp(ServedAnswers answers, long count, int answersPerRequest) throws InterruptedException {
+    return awaitCaughtUp(answers, 0, count, answersPerRequest);
+  }
+
+  /** As {@link #awaitCaughtUp(ServedAnswers, long, int)}, where {@code answers} held {@code before} answers. */
+  public long awaitCaughtUp(ServedAnswers answers, long before, long count, int answersPerRequest)
+      throws InterruptedException {
     awaitSent(count);
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     long mark = sent();
     while (true) {
-      answers.await(mark * answersPerRequest, Duration.ofMinutes(1));
+      answers.await(before + mark * answersPerRequest, Duration.ofMinutes(1));
       long now = sent();
       if (now - mark < TimeUnit.SECONDS.toNanos(1) / periodNanos / 2 || System.nanoTime() > deadline) {
         return now;

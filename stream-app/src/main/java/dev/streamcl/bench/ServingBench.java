@@ -142,17 +142,15 @@ public final class ServingBench {
       awaitServed(serving, streams, settings.learners(), 1);
       out.printf("  v1 of %d models served %.1f s after the start%n", streams.size() * settings.learners().size(),
           (System.nanoTime() - startNanos) / 1e9);
+      // Saturation first: its requests also warm the JIT, so the latency phases measure a warm service.
+      saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
+          : saturation(clients, topics, settings, streams, models, answers, out);
       latency = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
       out.printf("  at %,d requests/s offered:%n", settings.perSecond());
       out.println("    " + latency.steady().line());
       out.println("    " + latency.swaps().line() + String.format(" (%d swaps)", settings.swaps()));
       out.printf("    commits meanwhile: %.0f/s, %.1f ms each on average%n", latency.commitsPerSecond(),
           latency.commitMs());
-      out.printf("    Kafka Streams' record-e2e-latency (avg of its last samples, both phases): request send to the "
-          + "source node %.1f ms, to the predictions sink %.1f ms%n", nodeMetric(serving, "requests"),
-          nodeMetric(serving, "predictions"));
-      saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
-          : saturation(clients, topics, settings, streams, models, answers, out);
       hotSwaps = serving.hotSwaps();
       out.printf("  hot swaps %s%n", hotSwaps);
     }
@@ -199,7 +197,8 @@ public final class ServingBench {
     try (OpenLoopRequester load = new OpenLoopRequester(OpenLoopRequester.producerConfig(clients),
         topics.requests().name(), settings.partitions(), streams, rate, Math.toIntExact(planned), models::request)) {
       load.start();
-      long steadyFrom = load.awaitCaughtUp(answers, settings.warmup().toMillis() * rate / 1000, perRequest);
+      long before = answers.count();
+      long steadyFrom = load.awaitCaughtUp(answers, before, settings.warmup().toMillis() * rate / 1000, perRequest);
       double commitsBefore = threadMetric(serving, "commit-total");
       long measuredFrom = System.nanoTime();
       load.awaitSent(steadyFrom + settings.steady().toMillis() * rate / 1000);
@@ -215,7 +214,7 @@ public final class ServingBench {
       double commitsPerSecond = (threadMetric(serving, "commit-total") - commitsBefore) * 1e9
           / (System.nanoTime() - measuredFrom);
       load.stop();
-      List<Answer> all = answers.await(load.sent() * perRequest, Duration.ofSeconds(120));
+      List<Answer> all = answers.await(before + load.sent() * perRequest, Duration.ofSeconds(120));
       long[] readable = lastAnswerNanos(all, 0, load.sent(), perRequest);
       return new Latency(phase("steady", load, readable, steadyFrom, swapFrom),
           phase("swaps", load, readable, swapFrom, swapTo), commitsPerSecond, averageCommitMs(serving));
@@ -249,13 +248,6 @@ public final class ServingBench {
           + "request%n", answered, count, saturation.perSecond(), saturation.cpuMicrosPerRequest());
       return saturation;
     }
-  }
-
-  /** Kafka Streams' {@code record-e2e-latency-avg} of a topology node, averaged over the tasks that saw records. */
-  private static double nodeMetric(ServingService serving, String node) {
-    return metricValues(serving, "stream-processor-node-metrics", "record-e2e-latency-avg",
-        tags -> node.equals(tags.get("processor-node-id"))).stream().mapToDouble(Double::doubleValue).average()
-        .orElse(Double.NaN);
   }
 
   /** A stream-thread metric of Kafka Streams, summed over its threads. */

@@ -1,9 +1,8 @@
 package dev.streamcl.learner.replay;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.streamcl.onnx.GraphBuilder;
-import dev.streamcl.onnx.proto.Onnx;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -77,22 +76,13 @@ public final class PortableHead {
     requireClasses(labels.length);
     g.constant("classLabelValues", Arrays.stream(labels).asLongStream().toArray(), labels.length)
         .node("Identity", "classLabelValues").to(CLASS_LABELS);
-    byte[] model = labelColumn.apply(g)
+    String csv = Arrays.stream(labels).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    return labelColumn.apply(g)
         .node("Gather", CLASS_LABELS, COLUMN).attr("axis", 0).to(LABEL)
         .floatOutput(LOGITS, "batch", labels.length)
         .int64Output(LABEL, "batch")
         .int64Output(CLASS_LABELS, labels.length)
-        .build();
-    String csv = Arrays.stream(labels).mapToObj(Integer::toString).collect(Collectors.joining(","));
-    try {
-      return Onnx.ModelProto.parseFrom(model).toBuilder()
-          .setDocString(doc + " Class labels by logit column: " + csv)
-          .addMetadataProps(Onnx.StringStringEntryProto.newBuilder().setKey(LABELS_METADATA).setValue(csv))
-          .build()
-          .toByteArray();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException("GraphBuilder produced an unreadable model", e);
-    }
+        .build(doc + " Class labels by logit column: " + csv, Map.of(LABELS_METADATA, csv));
   }
 
   private static float[] minusSquaredNorms(float[] means, int classes, int dim) {
