@@ -26,6 +26,11 @@ public final class EventRecordSerializer<T extends SpecificRecord> implements Ka
 
   private transient EventCodec<T> codec;
   private transient int partitions;
+  // A learner's records come in runs of one stream (a micro-batch): hash its id and key once per run.
+  private transient String lastStream;
+  private transient Integer lastPartition;
+  private transient String lastKey;
+  private transient byte[] lastKeyBytes;
 
   /** Serializable factory, since Avro codecs are not serializable. */
   public interface EventCodecFactory<T extends SpecificRecord> extends java.io.Serializable {
@@ -54,10 +59,28 @@ public final class EventRecordSerializer<T extends SpecificRecord> implements Ka
     if (partitions == 0) {
       partitions = context.getPartitionsForTopic(topic).length;
     }
-    Integer partition = partitions > 0 ? StreamPartitioning.partitionFor(streamId.of(event), partitions) : null;
     // Null timestamp: the broker-side create time is the producer's clock at send, which orders a
     // model update before any request sent after it became readable.
-    return new ProducerRecord<>(topic, partition, null, key.of(event).getBytes(StandardCharsets.UTF_8),
+    return new ProducerRecord<>(topic, partitionOf(streamId.of(event)), null, keyBytes(key.of(event)),
         codec.encode(event));
+  }
+
+  private Integer partitionOf(String stream) {
+    if (partitions <= 0) {
+      return null;
+    }
+    if (!stream.equals(lastStream)) {
+      lastStream = stream;
+      lastPartition = StreamPartitioning.partitionFor(stream, partitions);
+    }
+    return lastPartition;
+  }
+
+  private byte[] keyBytes(String eventKey) {
+    if (!eventKey.equals(lastKey)) {
+      lastKey = eventKey;
+      lastKeyBytes = eventKey.getBytes(StandardCharsets.UTF_8);
+    }
+    return lastKeyBytes;
   }
 }

@@ -14,6 +14,7 @@ import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.message.BinaryMessageDecoder;
@@ -42,7 +43,7 @@ public final class EventCodec<T extends SpecificRecord> {
   // Avro's BinaryMessageEncoder writes the body through an unbuffered encoder and copies the result twice;
   // the learner job encodes one prediction per sample, so this writes the same bytes into one reused buffer.
   private final byte[] header;
-  private final SpecificDatumWriter<T> writer;
+  private final DatumWriter<T> writer;
   private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
   private BinaryEncoder bodyOut;
   private final BinaryMessageDecoder<T> decoder;
@@ -52,6 +53,10 @@ public final class EventCodec<T extends SpecificRecord> {
   private BinaryDecoder body;
 
   private EventCodec(Class<T> type, Schema current, String eventName) {
+    this(type, current, eventName, new SpecificDatumWriter<>(current, SpecificData.getForClass(type)));
+  }
+
+  private EventCodec(Class<T> type, Schema current, String eventName, DatumWriter<T> writer) {
     this.type = type;
     this.released = SchemaHistory.versions(eventName);
     SchemaStore.Cache store = new SchemaStore.Cache();
@@ -59,10 +64,11 @@ public final class EventCodec<T extends SpecificRecord> {
     SpecificData model = SpecificData.getForClass(type);
     this.header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN).put(MARKER)
         .putLong(SchemaNormalization.parsingFingerprint64(current)).array();
-    this.writer = new SpecificDatumWriter<>(current, model);
+    this.writer = writer;
     this.decoder = new BinaryMessageDecoder<>(model, current, store);
-    for (Schema writer : released) {
-      readers.put(SchemaNormalization.parsingFingerprint64(writer), new SpecificDatumReader<>(writer, current, model));
+    for (Schema writerSchema : released) {
+      readers.put(SchemaNormalization.parsingFingerprint64(writerSchema),
+          new SpecificDatumReader<>(writerSchema, current, model));
     }
   }
 
@@ -75,7 +81,7 @@ public final class EventCodec<T extends SpecificRecord> {
   }
 
   public static EventCodec<Prediction> predictions() {
-    return new EventCodec<>(Prediction.class, Prediction.getClassSchema(), "Prediction");
+    return new EventCodec<>(Prediction.class, Prediction.getClassSchema(), "Prediction", new PredictionWriter());
   }
 
   public static EventCodec<DeadLetter> deadLetters() {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.List;
 import java.util.Random;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -27,6 +29,15 @@ class EventCodecEncodeTest {
     check(EventCodec.evalResults(), EvalResult.getClassSchema());
     check(EventCodec.learnerThroughputs(), LearnerThroughput.getClassSchema());
     check(EventCodec.alerts(), Alert.getClassSchema());
+  }
+
+  @Test
+  void aPredictionWithNonAsciiNamesNoScoresAndNegativeValuesToo() {
+    EventCodec<Prediction> codec = EventCodec.predictions();
+    Prediction prediction = new Prediction("strøm-流", -1L, PredictionSource.SERVING, "nmc/ü", Long.MAX_VALUE, -7,
+        List.of(), null, Integer.MIN_VALUE, Instant.ofEpochMilli(-1));
+    assertArrayEquals(bytes(new BinaryMessageEncoder<>(SpecificData.getForClass(Prediction.class),
+        Prediction.getClassSchema()), prediction), codec.encode(prediction));
   }
 
   private static <T extends SpecificRecord> void check(EventCodec<T> codec, Schema schema) {
