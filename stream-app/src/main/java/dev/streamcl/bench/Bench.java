@@ -92,7 +92,7 @@ public final class Bench {
           settings.latencyWindow().toSeconds());
       LabelToModelLatency.Result latency = LabelToModelLatency.run(clients, scenario, "nmc", LATENCY_RATE,
           settings.latencyWindow(), LATENCY_PUBLISH_EVERY, config.checkpointIntervalMs(), settings.workDir());
-      out.println("Serving: saturation, then 2,000 requests/s steady and while model versions arrive");
+      out.println("Serving: a warm-up burst, 2,000 requests/s steady and while model versions arrive, then saturation");
       ServingBench.Result serving = ServingBench.run(broker.bootstrap(),
           settings.quick() ? ServingBench.Settings.quick() : ServingBench.Settings.full(), out);
       return new Result(Tables.machine(), Instant.now().toString(), settings.quick(), learnerOnly, peers, endToEnd,

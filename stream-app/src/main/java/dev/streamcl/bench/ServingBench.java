@@ -50,6 +50,7 @@ public final class ServingBench {
   private static final String ENCODER = "pixels:28x28";
   /** Saturation requests carry sequences from here, apart from the latency phases'. */
   private static final long SATURATION_SEQUENCES = 1L << 40;
+  private static final long WARMUP_SEQUENCES = 2L << 40;
 
   /**
    * What to run: {@code learners} (of {@link #LEARNERS}) served for {@code streams} streams; {@code perSecond}
@@ -142,15 +143,18 @@ public final class ServingBench {
       awaitServed(serving, streams, settings.learners(), 1);
       out.printf("  v1 of %d models served %.1f s after the start%n", streams.size() * settings.learners().size(),
           (System.nanoTime() - startNanos) / 1e9);
-      // Saturation first: its requests also warm the JIT, so the latency phases measure a warm service.
-      saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
-          : saturation(clients, topics, settings, streams, models, answers, out);
+      // A burst first, so the latency phases measure a warm service (a 5 s warm-up left the JIT compiling).
+      saturation(clients, topics, settings, streams, models, answers, settings.saturationRequests() / 2,
+          WARMUP_SEQUENCES, "warm-up (not counted)", out);
       latency = latencyPhases(clients, topics, settings, streams, models, learner, serving, answers);
       out.printf("  at %,d requests/s offered:%n", settings.perSecond());
       out.println("    " + latency.steady().line());
       out.println("    " + latency.swaps().line() + String.format(" (%d swaps)", settings.swaps()));
       out.printf("    commits meanwhile: %.0f/s, %.1f ms each on average%n", latency.commitsPerSecond(),
           latency.commitMs());
+      saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
+          : saturation(clients, topics, settings, streams, models, answers, settings.saturationRequests(),
+              SATURATION_SEQUENCES, "saturation", out);
       hotSwaps = serving.hotSwaps();
       out.printf("  hot swaps %s%n", hotSwaps);
     }
@@ -226,26 +230,29 @@ public final class ServingBench {
    * time this JVM (broker, clients and serving together) spent per request meanwhile.
    */
   private static Saturation saturation(ClientConfigs clients, Topics topics, Settings settings, List<String> streams,
-      ServingBenchModels models, ServedAnswers answers, PrintStream out) throws InterruptedException {
-    int count = settings.saturationRequests();
+      ServingBenchModels models, ServedAnswers answers, int count, long firstSequence, String phase, PrintStream out)
+      throws InterruptedException {
+    if (count == 0) {
+      return new Saturation(Double.NaN, Double.NaN);
+    }
     int perRequest = settings.learners().size();
     long cpuBefore = processCpuNanos();
     Properties producer = OpenLoopRequester.producerConfig(clients);
     producer.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     int before = answers.count();
     try (OpenLoopRequester load = new OpenLoopRequester(producer, topics.requests().name(), settings.partitions(),
-        streams, 100_000_000, count, (stream, i) -> models.request(stream, SATURATION_SEQUENCES + i))) {
+        streams, 100_000_000, count, (stream, i) -> models.request(stream, firstSequence + i))) {
       load.start();
       load.awaitSent(count);
       load.stop();
       List<Answer> all = answers.await(before + (long) count * perRequest, Duration.ofMinutes(10));
-      long[] readable = lastAnswerNanos(all, SATURATION_SEQUENCES, count, perRequest);
+      long[] readable = lastAnswerNanos(all, firstSequence, count, perRequest);
       long last = Arrays.stream(readable).max().orElse(0);
       long answered = Arrays.stream(readable).filter(t -> t > 0).count();
       Saturation saturation = new Saturation(answered * 1e9 / (last - load.dueNanos(0)),
           (processCpuNanos() - cpuBefore) / 1e3 / count);
-      out.printf("  saturation: %,d of %,d requests answered at %,.0f requests/s; this JVM's CPU %.0f µs per "
-          + "request%n", answered, count, saturation.perSecond(), saturation.cpuMicrosPerRequest());
+      out.printf("  %s: %,d of %,d requests answered at %,.0f requests/s; this JVM's CPU %.0f µs per "
+          + "request%n", phase, answered, count, saturation.perSecond(), saturation.cpuMicrosPerRequest());
       return saturation;
     }
   }
