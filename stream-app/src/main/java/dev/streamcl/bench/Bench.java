@@ -57,20 +57,11 @@ public final class Bench {
 
   public static Result run(Settings settings, PrintStream out) throws Exception {
     SplitFashionMnist scenario = new SplitFashionMnist(new FashionMnist(settings.dataDir()), settings.seed(), 0);
-    LearnerJobConfig config = settings.config();
-    out.printf("Encoding %,d training and %,d test samples for the learner-only runs%n", scenario.trainingSize(),
-        scenario.testSize());
-    EncodedStream training = EncodedStream.training(scenario, STREAM, config.encoder(), config.labelLimit());
-    EncodedStream test = EncodedStream.test(scenario, STREAM, config.encoder(), config.labelLimit());
-    List<LearnerOnlyBench.Result> learnerOnly = new ArrayList<>();
-    for (String learner : settings.learners()) {
-      learnerOnly.add(LearnerOnlyBench.run(learner, training, test, config));
-      out.println("  " + Tables.learnerOnlyRow(learnerOnly.get(learnerOnly.size() - 1)));
-    }
-    out.println("MOA peers on the same stream, in the same order");
-    MoaPeer moa = MoaPeer.on(scenario, STREAM, 0, 0);
-    List<MoaPeer.PeerResult> peers = moa.runAll();
-    peers.forEach(p -> out.println("  " + p.line()));
+    InMemory inMemory = inMemory(scenario, settings, out);
+    List<LearnerOnlyBench.Result> learnerOnly = inMemory.learnerOnly();
+    List<MoaPeer.PeerResult> peers = inMemory.peers();
+    // The encoded streams and MOA's instances (about 600 MB) are garbage now; the broker below runs in this JVM.
+    System.gc();
     Path kafkaDir = Files.createTempDirectory(settings.workDir(), "kafka");
     try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(kafkaDir).partitions(PARTITIONS).start()) {
       ClientConfigs clients = ClientConfigs.of(broker.bootstrap());
@@ -91,13 +82,34 @@ public final class Bench {
       out.printf("Label-to-model latency: nmc at %,d samples/s for %d s%n", LATENCY_RATE,
           settings.latencyWindow().toSeconds());
       LabelToModelLatency.Result latency = LabelToModelLatency.run(clients, scenario, "nmc", LATENCY_RATE,
-          settings.latencyWindow(), LATENCY_PUBLISH_EVERY, config.checkpointIntervalMs(), settings.workDir());
+          settings.latencyWindow(), LATENCY_PUBLISH_EVERY, settings.config().checkpointIntervalMs(),
+          settings.workDir());
       out.println("Serving: a warm-up burst, 2,000 requests/s steady and while model versions arrive, then saturation");
       ServingBench.Result serving = ServingBench.run(broker.bootstrap(),
           settings.quick() ? ServingBench.Settings.quick() : ServingBench.Settings.full(), out);
       return new Result(Tables.machine(), Instant.now().toString(), settings.quick(), learnerOnly, peers, endToEnd,
           ratios(learnerOnly, endToEnd), latency, serving);
     }
+  }
+
+  private record InMemory(List<LearnerOnlyBench.Result> learnerOnly, List<MoaPeer.PeerResult> peers) {}
+
+  /** The learners alone on precomputed features, and the MOA peers, on the same stream and order. */
+  private static InMemory inMemory(SplitFashionMnist scenario, Settings settings, PrintStream out) throws Exception {
+    LearnerJobConfig config = settings.config();
+    out.printf("Encoding %,d training and %,d test samples for the learner-only runs%n", scenario.trainingSize(),
+        scenario.testSize());
+    EncodedStream training = EncodedStream.training(scenario, STREAM, config.encoder(), config.labelLimit());
+    EncodedStream test = EncodedStream.test(scenario, STREAM, config.encoder(), config.labelLimit());
+    List<LearnerOnlyBench.Result> learnerOnly = new ArrayList<>();
+    for (String learner : settings.learners()) {
+      learnerOnly.add(LearnerOnlyBench.run(learner, training, test, config));
+      out.println("  " + Tables.learnerOnlyRow(learnerOnly.get(learnerOnly.size() - 1)));
+    }
+    out.println("MOA peers on the same stream, in the same order");
+    List<MoaPeer.PeerResult> peers = MoaPeer.on(scenario, STREAM, 0, 0).runAll();
+    peers.forEach(p -> out.println("  " + p.line()));
+    return new InMemory(learnerOnly, peers);
   }
 
   /** Each learner alone, then all together; --quick runs NMC alone and all together. */
