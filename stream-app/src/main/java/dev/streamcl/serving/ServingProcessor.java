@@ -5,6 +5,7 @@ import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.DeadLetter;
 import dev.streamcl.events.DeadLetterReason;
 import dev.streamcl.events.EventCodec;
+import dev.streamcl.events.LabelScore;
 import dev.streamcl.events.MalformedEventException;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
@@ -285,22 +286,22 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
         batch.timestamp(i)), ServingTopology.PREDICTIONS_SINK);
   }
 
+  // The all-fields constructor, not the builder: the builder copies every default and checks every field, per
+  // answer.
   private Prediction answer(Sample request, int trueLabel, Scored scored, int row) {
     Predictions p = scored.predictions();
-    return base(request, trueLabel).setLearner(scored.learner()).setModelVersion(scored.version())
-        .setPredictedLabel(p.hasPrediction(row) ? p.predictedLabel(row) : null).setTopScores(p.labelScores(row))
-        .build();
+    return answer(request, trueLabel, scored.learner(), scored.version(),
+        p.hasPrediction(row) ? p.predictedLabel(row) : null, p.labelScores(row));
   }
 
   private Prediction noModelYet(Sample request, int trueLabel) {
-    return base(request, trueLabel).setLearner("none").setModelVersion(0).setPredictedLabel(null)
-        .setTopScores(List.of()).build();
+    return answer(request, trueLabel, "none", 0, null, List.of());
   }
 
-  private static Prediction.Builder base(Sample request, int trueLabel) {
-    return Prediction.newBuilder().setStreamId(request.getStreamId()).setSequence(request.getSequence())
-        .setSource(PredictionSource.SERVING).setTrueLabel(trueLabel >= 0 ? trueLabel : null)
-        .setTaskId(request.getTaskId()).setEventTime(request.getEventTime());
+  private static Prediction answer(Sample request, int trueLabel, String learner, long version, Integer predicted,
+      List<LabelScore> topScores) {
+    return new Prediction(request.getStreamId(), request.getSequence(), PredictionSource.SERVING, learner, version,
+        predicted, topScores, trueLabel >= 0 ? trueLabel : null, request.getTaskId(), request.getEventTime());
   }
 
   /**
