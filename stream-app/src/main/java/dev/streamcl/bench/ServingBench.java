@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Predicate;
 import java.util.stream.LongStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -152,9 +151,8 @@ public final class ServingBench {
       out.println("    " + latency.swaps().line() + String.format(" (%d swaps)", settings.swaps()));
       out.printf("    commits meanwhile: %.0f/s, %.1f ms each on average%n", latency.commitsPerSecond(),
           latency.commitMs());
-      saturation = settings.saturationRequests() == 0 ? new Saturation(Double.NaN, Double.NaN)
-          : saturation(clients, topics, settings, streams, models, answers, settings.saturationRequests(),
-              SATURATION_SEQUENCES, "saturation", out);
+      saturation = saturation(clients, topics, settings, streams, models, answers, settings.saturationRequests(),
+          SATURATION_SEQUENCES, "saturation", out);
       hotSwaps = serving.hotSwaps();
       out.printf("  hot swaps %s%n", hotSwaps);
     }
@@ -268,17 +266,11 @@ public final class ServingBench {
         .orElse(Double.NaN);
   }
 
+  /** The values (NaN left out) of a Kafka Streams thread metric, one per stream thread. */
   private static List<Double> threadMetrics(ServingService serving, String name) {
-    return metricValues(serving, "stream-thread-metrics", name, tags -> true);
-  }
-
-  /** The values (NaN left out) of a Kafka Streams metric in {@code group} whose tags {@code tagsMatch} accepts. */
-  private static List<Double> metricValues(ServingService serving, String group, String name,
-      Predicate<Map<String, String>> tagsMatch) {
     List<Double> values = new ArrayList<>();
     for (Map.Entry<MetricName, ? extends Metric> metric : serving.metrics().entrySet()) {
-      if (metric.getKey().group().equals(group) && metric.getKey().name().equals(name)
-          && tagsMatch.test(metric.getKey().tags())
+      if (metric.getKey().group().equals("stream-thread-metrics") && metric.getKey().name().equals(name)
           && metric.getValue().metricValue() instanceof Double value && !value.isNaN()) {
         values.add(value);
       }
