@@ -46,6 +46,7 @@ class LearnerFaultInjectionTest {
   private static final int PER_TASK = 4_000;
   private static final String STREAM = "faults";
   private static final int FAILURES = 3;
+  private static final int SAMPLES = 5 * PER_TASK;
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
   private static final LearnerJobConfig CONFIG = LearnerJobOptions.defaults().toBuilder()
       .checkpointIntervalMs(300).publishEvery(500).parallelism(2).build();
@@ -74,8 +75,8 @@ class LearnerFaultInjectionTest {
     Topics out = outputs(samples.prefix() + "-throw");
     FailOnceAfterCheckpoint.plan(FAILURES);
     try (FaultyMiniCluster cluster = new FaultyMiniCluster(checkpoints, 2)) {
-      JobID id = cluster.submit(job(out, s -> s.map(new FailOnceAfterCheckpoint()).name("inject-failures")
-          .uid("inject-failures")), CONFIG);
+      JobID id = cluster.submit(job(out, s -> s.map(new FailOnceAfterCheckpoint(SAMPLES / (FAILURES + 2)))
+          .name("inject-failures").uid("inject-failures")), CONFIG);
       assertSucceeded(cluster.awaitResult(id, RUN_TIMEOUT));
     }
     assertEquals(FAILURES, FailOnceAfterCheckpoint.injected(), "the job ended before every planned failure");
