@@ -179,6 +179,17 @@ public final class KafkaLearnerJob {
   private static <T extends org.apache.avro.specific.SpecificRecord> KafkaSink<T> sink(ClientConfigs clients,
       Topics topics, String topic, String kind, EventRecordSerializer.EventCodecFactory<T> codec,
       EventRecordSerializer.Field<T> key, EventRecordSerializer.Field<T> streamId) {
+    return KafkaSink.<T>builder()
+        .setBootstrapServers(clients.bootstrap())
+        .setKafkaProducerConfig(sinkProducer(clients))
+        .setRecordSerializer(new EventRecordSerializer<>(topic, codec, key, streamId))
+        .setDeliveryGuarantee(clients.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
+        .setTransactionalIdPrefix("streamcl-" + topics.prefix() + "-" + kind)
+        .build();
+  }
+
+  /** The producer settings of the job's sinks (no codec: their batches are uncompressed). */
+  public static Properties sinkProducer(ClientConfigs clients) {
     Properties producer = clients.common();
     // A crashed job's open transactions hold back read_committed readers of its own topics (serving has
     // topics of its own) until the job restarts, which reuses the transactional ids and so aborts them at
@@ -190,12 +201,6 @@ public final class KafkaLearnerJob {
     // and saves the broker a request per 16 KB of predictions.
     producer.put("batch.size", Integer.toString(256 * 1024));
     producer.put("linger.ms", "20");
-    return KafkaSink.<T>builder()
-        .setBootstrapServers(clients.bootstrap())
-        .setKafkaProducerConfig(producer)
-        .setRecordSerializer(new EventRecordSerializer<>(topic, codec, key, streamId))
-        .setDeliveryGuarantee(clients.exactlyOnce() ? DeliveryGuarantee.EXACTLY_ONCE : DeliveryGuarantee.AT_LEAST_ONCE)
-        .setTransactionalIdPrefix("streamcl-" + topics.prefix() + "-" + kind)
-        .build();
+    return producer;
   }
 }

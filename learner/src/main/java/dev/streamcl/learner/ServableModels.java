@@ -25,6 +25,14 @@ import java.util.Optional;
 public final class ServableModels {
   private ServableModels() {}
 
+  /**
+   * Whether serving {@code learner} needs the portable model its snapshots carry: NMC and KVB are served from
+   * their tensors, every other learner by its portable head.
+   */
+  public static boolean needsPortableModel(String learner) {
+    return !learner.equals(NearestClassMeanModel.LEARNER) && !learner.equals(KeyValueBottleneckModel.LEARNER);
+  }
+
   /** A servable with a session of its own: compiles ONNX graphs, so it may take a while. */
   public static ServableModel fromSnapshot(ModelUpdate snapshot, ComputeDevice device) {
     requireWhole(snapshot);

@@ -6,6 +6,7 @@ import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
+import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.StreamPartitioning;
 import dev.streamcl.kafka.Topics;
@@ -33,6 +34,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The serving benchmark: a {@link ServingService} on fresh topics serves real-sized models on 28x28 pixels
@@ -365,7 +368,7 @@ public final class ServingBench {
 
     Publisher(ClientConfigs clients, Topics topics, Settings settings, ServingBenchModels models,
         List<String> streams) {
-      this.producer = new KafkaProducer<>(clients.producer("bench-serving-learner-" + topics.prefix()));
+      this.producer = new KafkaProducer<>(learnerSink(clients, "bench-serving-learner-" + topics.prefix()));
       this.learners = settings.learners();
       this.models = models;
       for (long version = 1; version <= 1 + settings.swapVersions(); version++) {
@@ -407,6 +410,15 @@ public final class ServingBench {
       List<ModelUpdate> chunks = models.kvbSnapshotChunks(stream, version);
       kvbBase.put(stream, chunks.get(0));
       return chunks;
+    }
+
+    /** The learner job's sink settings (uncompressed batches: gzip here would take the shared cores). */
+    private static Properties learnerSink(ClientConfigs clients, String transactionalId) {
+      Properties config = KafkaLearnerJob.sinkProducer(clients);
+      config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+      config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+      config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+      return config;
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.ModelUpdateChunks;
 import dev.streamcl.events.UpdateKind;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.learner.ServableModels;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +26,9 @@ import org.slf4j.LoggerFactory;
  * applied). In the changelogged store: the updates it was built from, as the learner wrote them — the chunks
  * of its base snapshot and of each delta since — so a delta costs the changelog its own bytes, not the whole
  * model's. Chunks are stored as they arrive, so a snapshot whose chunks straddle a restart still completes.
+ * Updates of learners served from their tensors are stored without the portable model (see
+ * {@link ServableModels#needsPortableModel}): it is 6.1 of a default KVB snapshot's 9.2 MB, and writing it to
+ * the changelog inside serving's transactions held answers back by hundreds of milliseconds.
  * Once the deltas outweigh their base, the whole model is written as the new base (in chunks) and they go.
  *
  * <p>Chunks wait until all parts of a version arrived, deltas apply only on top of their base version, and
@@ -46,7 +50,7 @@ final class ModelStore {
 
   /**
    * A whole model an update completed, to be checked and then kept ({@link #keep}) or dropped ({@link #drop}).
-   * {@code record} is the update's bytes when it came in one record (stored only if kept).
+   * {@code record} is the update's bytes as stored, when it came in one record (stored only if kept).
    */
   record Candidate(String modelKey, ModelUpdate whole, ModelUpdate update, byte[] record, long bytes) {}
 
@@ -65,17 +69,23 @@ final class ModelStore {
    * Stale versions (not newer than the one held) are ignored. Throws {@link IllegalArgumentException} when
    * the update or its chunks do not make a model.
    */
-  Optional<Candidate> accept(ModelUpdate update, byte[] bytes) {
-    String key = Topics.modelKey(update.getStreamId(), update.getLearner());
-    long version = update.getModelVersion();
+  Optional<Candidate> accept(ModelUpdate received, byte[] bytes) {
+    String key = Topics.modelKey(received.getStreamId(), received.getLearner());
+    long version = received.getModelVersion();
     if (version <= heldVersion(key)) {
       return Optional.empty();
     }
+    ModelUpdate update = received;
+    byte[] kept = bytes;
+    if (received.getPortableModel() != null && !ServableModels.needsPortableModel(received.getLearner())) {
+      update = ModelUpdate.newBuilder(received).setPortableModel(null).setPortableModelSha256(null).build();
+      kept = codec.encode(update);
+    }
     ModelUpdate assembled = update;
-    long size = bytes.length;
-    byte[] record = bytes;
+    long size = kept.length;
+    byte[] record = kept;
     if (update.getChunkCount() > 1) {
-      store.put(chunkKey(key, version, update.getChunkIndex()), bytes);
+      store.put(chunkKey(key, version, update.getChunkIndex()), kept);
       List<KeyValue<String, byte[]>> stored = scan(versionPrefix(key, version));
       if (stored.size() < update.getChunkCount()) {
         return Optional.empty();

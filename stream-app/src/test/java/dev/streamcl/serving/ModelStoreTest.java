@@ -5,6 +5,7 @@ import static dev.streamcl.serving.ServingFixtures.kvbDelta;
 import static dev.streamcl.serving.ServingFixtures.kvbSnapshot;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.streamcl.events.EventCodec;
@@ -27,7 +28,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The changelogged model store keeps updates as the learner wrote them: a delta costs it the delta's bytes,
  * a start rebuilds the whole model (snapshot, then deltas), deltas that outweigh their base are folded into a
- * new base, and chunks that arrived before a restart still complete their snapshot.
+ * new base, chunks that arrived before a restart still complete their snapshot, and a portable model is
+ * stored only for a learner served by it.
  */
 class ModelStoreTest {
   /** Small enough to cut the tiny KVB snapshot into several chunks. */
@@ -122,14 +124,42 @@ class ModelStoreTest {
     assertEquals(0, models.heldVersion(candidate.get().modelKey()));
   }
 
-  private void keepChunked(ModelStore models, ModelUpdate snapshot) {
+  @Test
+  void aLearnerServedFromItsTensorsIsStoredWithoutItsPortableModel() {
+    ModelStore models = new ModelStore(store);
+    long received = keepChunked(models, v1);
+    int portableBytes = v1.getPortableModel().remaining();
+    long stored = contents().values().stream().mapToLong(bytes -> bytes.length).sum();
+    assertTrue(stored <= received - portableBytes, "stored " + stored + " of " + received + " bytes received, "
+        + portableBytes + " of them the portable model");
+    ModelUpdate restored = new ModelStore(store).restore().get(0);
+    assertSameModel(v1, restored);
+    assertNull(restored.getPortableModel());
+  }
+
+  @Test
+  void aLearnerServedByItsPortableHeadKeepsIt() {
+    ModelUpdate head = ModelUpdateChunks.withPortableModelDigest(ModelUpdate.newBuilder(v1).setLearner("er").build());
+    ModelStore models = new ModelStore(store);
+    keepChunked(models, head);
+    ModelUpdate restored = new ModelStore(store).restore().get(0);
+    assertSameModel(head, restored);
+    assertEquals(head.getPortableModel(), restored.getPortableModel());
+  }
+
+  /** Keeps a snapshot that came in chunks; returns the bytes of its records. */
+  private long keepChunked(ModelStore models, ModelUpdate snapshot) {
     List<ModelUpdate> chunks = ModelUpdateChunks.split(snapshot, CHUNK_BYTES);
     assertTrue(chunks.size() > 2, "several chunks, got " + chunks.size());
     Optional<ModelStore.Candidate> candidate = Optional.empty();
+    long bytes = 0;
     for (ModelUpdate chunk : chunks) {
-      candidate = models.accept(chunk, codec.encode(chunk));
+      byte[] record = codec.encode(chunk);
+      bytes += record.length;
+      candidate = models.accept(chunk, record);
     }
     models.keep(candidate.orElseThrow());
+    return bytes;
   }
 
   /** How the store names the records of a version. */
