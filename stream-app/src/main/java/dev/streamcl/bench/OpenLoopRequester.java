@@ -108,7 +108,7 @@ public final class OpenLoopRequester implements AutoCloseable {
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     long mark = sent();
     while (true) {
-      answers.await(before + mark * answersPerRequest, Duration.ofMinutes(1));
+      answers.awaitCount(before + mark * answersPerRequest, Duration.ofMinutes(1));
       long now = sent();
       if (now - mark < TimeUnit.SECONDS.toNanos(1) / periodNanos / 2 || System.nanoTime() > deadline) {
         return now;

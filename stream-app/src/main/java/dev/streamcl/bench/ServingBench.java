@@ -1,6 +1,5 @@
 package dev.streamcl.bench;
 
-import dev.streamcl.bench.ServedAnswers.Answer;
 import dev.streamcl.encoder.Encoder;
 import dev.streamcl.encoder.EncoderSpec;
 import dev.streamcl.events.EncoderIdentity;
@@ -135,7 +134,7 @@ public final class ServingBench {
     Latency latency;
     Saturation saturation;
     HotSwaps hotSwaps;
-    try (ServedAnswers answers = new ServedAnswers(clients, topics.servedPredictions().name()).start();
+    try (ServedAnswers answers = ServedAnswers.timesOnly(clients, topics.servedPredictions().name()).start();
         Publisher learner = new Publisher(clients, topics, settings, models, streams);
         ServingService serving = new ServingService(clients, topics, encoderSpec, ComputeDevice.cpu(),
             ServingBenchModels.CLASSES, settings.serving())) {
@@ -219,8 +218,8 @@ public final class ServingBench {
       double commitsPerSecond = (threadMetric(serving, "commit-total") - commitsBefore) * 1e9
           / (System.nanoTime() - measuredFrom);
       load.stop();
-      List<Answer> all = answers.await(before + load.sent() * perRequest, Duration.ofSeconds(120));
-      long[] readable = lastAnswerNanos(all, 0, load.sent(), perRequest);
+      answers.awaitCount(before + load.sent() * perRequest, Duration.ofSeconds(120));
+      long[] readable = answers.lastAnswerNanos(0, load.sent(), perRequest);
       return new Latency(phase("steady", load, readable, steadyFrom, swapFrom),
           phase("swaps", load, readable, swapFrom, swapTo), commitsPerSecond, averageCommitMs(serving));
     }
@@ -246,8 +245,8 @@ public final class ServingBench {
       load.start();
       load.awaitSent(count);
       load.stop();
-      List<Answer> all = answers.await(before + (long) count * perRequest, Duration.ofMinutes(10));
-      long[] readable = lastAnswerNanos(all, firstSequence, count, perRequest);
+      answers.awaitCount(before + (long) count * perRequest, Duration.ofMinutes(10));
+      long[] readable = answers.lastAnswerNanos(firstSequence, count, perRequest);
       long last = Arrays.stream(readable).max().orElse(0);
       long answered = Arrays.stream(readable).filter(t -> t > 0).count();
       Saturation saturation = new Saturation(answered * 1e9 / (last - load.dueNanos(0)),
@@ -284,25 +283,6 @@ public final class ServingBench {
   private static long processCpuNanos() {
     return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
         .getProcessCpuTime();
-  }
-
-  /** Per request {@code from + i}: when its last answer was read, or 0 unless all {@code perRequest} came. */
-  private static long[] lastAnswerNanos(List<Answer> answers, long from, long count, int perRequest) {
-    long[] last = new long[Math.toIntExact(count)];
-    int[] received = new int[last.length];
-    for (Answer answer : answers) {
-      long i = answer.prediction().getSequence() - from;
-      if (i >= 0 && i < count) {
-        received[(int) i]++;
-        last[(int) i] = Math.max(last[(int) i], answer.receivedNanos());
-      }
-    }
-    for (int i = 0; i < last.length; i++) {
-      if (received[i] != perRequest) {
-        last[i] = 0;
-      }
-    }
-    return last;
   }
 
   private static Phase phase(String name, OpenLoopRequester load, long[] readable, long from, long to) {
