@@ -79,10 +79,6 @@ public final class ServingService implements AutoCloseable {
     // Scoring is CPU work and a commit blocks its thread: a thread per core scores one task while another commits.
     config.put("num.stream.threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
     config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_RECORD_BYTES));
-    // A request waits for the model updates before it on its partition, and Kafka Streams fetches a partition
-    // it knows has more before it moves on: at the consumer's default of 1 MiB per partition and fetch, a KVB
-    // snapshot (9 MB in 512 KiB chunks) came over about ten round trips while its stream's requests waited.
-    config.put("consumer.max.partition.fetch.bytes", Integer.toString(ServingTopology.MAX_RECORD_BYTES));
     config.putAll(overrides);
     if (config.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG).startsWith("exactly_once")) {
       config.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
