@@ -88,9 +88,18 @@ public final class MoaPeer {
     return new MoaPeer(MoaInstances.of(scenario, streamId, trainingCap, testCap));
   }
 
-  /** Both peers, Naive Bayes first, each from an untrained model over the same instances. */
-  public List<PeerResult> runAll() {
-    return Arrays.stream(Learner.values()).map(this::run).toList();
+  /**
+   * Both peers, Naive Bayes first, each from an untrained model over the same instances; with {@code warmPass},
+   * each after one untimed pass of a model of its own, as our learners are timed (steady state, not the JIT's
+   * warm-up).
+   */
+  public List<PeerResult> runAll(boolean warmPass) {
+    return Arrays.stream(Learner.values()).map(learner -> {
+      if (warmPass) {
+        run(learner);
+      }
+      return run(learner);
+    }).toList();
   }
 
   public PeerResult run(Learner learner) {

@@ -85,6 +85,20 @@ class MoaPeerTest {
   }
 
   @Test
+  void aWarmPassLeavesTheTimedPassAsAFreshModelRunsIt() {
+    List<PeerResult> cold = peer.runAll(false);
+    List<PeerResult> warm = peer.runAll(true);
+
+    assertEquals(Learner.values().length, warm.size());
+    for (int i = 0; i < cold.size(); i++) {
+      assertEquals(cold.get(i).name(), warm.get(i).name());
+      assertEquals(cold.get(i).instances(), warm.get(i).instances());
+      assertEquals(cold.get(i).prequentialAccuracy(), warm.get(i).prequentialAccuracy(), 0);
+      assertEquals(cold.get(i).finalTestAccuracy(), warm.get(i).finalTestAccuracy(), 0);
+    }
+  }
+
+  @Test
   void naiveBayesBeatsChanceOnTheFirstTask() {
     PeerResult result = peer.run(Learner.NAIVE_BAYES);
     // Task 0 has two classes (T-shirt/top, trouser): chance is 0.5.
