@@ -71,13 +71,32 @@ public final class PseudoFeatureReplay implements ReplayMemory {
     }
     float[] rows = new float[k * dim];
     int[] rowLabels = new int[k];
+    // Each centroid once per draw, not once per pseudo sample: the same values, without k scans of the minibatch.
+    double[][] batchMeans = new double[n][];
+    double[][] oldMeans = new double[old.length][];
     for (int p = 0; p < k; p++) {
-      int c = old[random.nextInt(old.length)];
+      int o = random.nextInt(old.length);
       int i = random.nextInt(n);
-      translate(x, i * dim, meanWithBatch(batchLabels[i], x, n, batchLabels), mean(c), rows, p * dim);
-      rowLabels[p] = c;
+      if (oldMeans[o] == null) {
+        oldMeans[o] = mean(old[o]);
+      }
+      double[] fromMean = batchMeanOf(batchLabels[i], batchMeans, x, n, batchLabels);
+      translate(x, i * dim, fromMean, oldMeans[o], rows, p * dim);
+      rowLabels[p] = old[o];
     }
     return new ReplaySamples(rows, rowLabels, dim);
+  }
+
+  // μ_y of the sample's label, shared by every row of the minibatch with that label.
+  private double[] batchMeanOf(int label, double[][] batchMeans, float[] x, int n, int[] batchLabels) {
+    int first = 0;
+    while (batchLabels[first] != label) {
+      first++;
+    }
+    if (batchMeans[first] == null) {
+      batchMeans[first] = meanWithBatch(label, x, n, batchLabels);
+    }
+    return batchMeans[first];
   }
 
   @Override
@@ -130,9 +149,25 @@ public final class PseudoFeatureReplay implements ReplayMemory {
     return sum;
   }
 
+  // Remembered labels absent from the minibatch, in first-appearance order.
   private int[] oldClasses(int[] batchLabels, int n) {
-    int[] batch = Arrays.copyOf(batchLabels, n);
-    return Arrays.stream(labels).filter(c -> Arrays.stream(batch).noneMatch(y -> y == c)).toArray();
+    int[] old = new int[labels.length];
+    int count = 0;
+    for (int c : labels) {
+      if (!contains(batchLabels, n, c)) {
+        old[count++] = c;
+      }
+    }
+    return Arrays.copyOf(old, count);
+  }
+
+  private static boolean contains(int[] values, int n, int value) {
+    for (int i = 0; i < n; i++) {
+      if (values[i] == value) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private int classIndex(int label) {
