@@ -101,6 +101,11 @@ public final class OnnxKernel implements AutoCloseable {
     return stage(name, shape, FloatBuffer.class);
   }
 
+  /** Stages an int64 input and returns its buffer (position 0, limit = element count) to fill in place. */
+  public LongBuffer longInput(String name, long... shape) {
+    return stage(name, shape, LongBuffer.class);
+  }
+
   /** Runs the graph on the staged inputs; the caller closes the returned outputs. */
   public Outputs run() {
     Map<String, OnnxTensor> tensors = new LinkedHashMap<>();

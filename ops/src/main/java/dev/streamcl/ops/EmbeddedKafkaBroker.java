@@ -46,7 +46,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   private EmbeddedKafkaBroker(Builder b) throws IOException {
     this.deleteOnClose = b.dataDir == null;
-    this.dataDir = deleteOnClose ? Files.createTempDirectory("streamcl-kafka-") : b.dataDir.toAbsolutePath();
+    this.dataDir = b.dataDir != null ? b.dataDir.toAbsolutePath()
+        : b.scratchParent != null ? Files.createTempDirectory(b.scratchParent, "kafka")
+        : Files.createTempDirectory("streamcl-kafka-");
     this.port = b.port > 0 ? b.port : freePort();
     this.security = b.security;
     this.controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
@@ -227,6 +229,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   /** Settings of a broker to start; everything has a single-node default. */
   public static final class Builder {
     private Path dataDir;
+    private Path scratchParent;
     private int port;
     private int controllerPort;
     private int partitions = 4;
@@ -238,6 +241,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     /** Keeps data here between runs; {@code null} (the default) means a temp dir deleted on close. */
     public Builder dataDir(Path dir) {
       this.dataDir = dir;
+      return this;
+    }
+
+    /** Without {@link #dataDir}: the temp dir deleted on close goes under {@code parent}, not the system's. */
+    public Builder scratchIn(Path parent) {
+      this.scratchParent = parent;
       return this;
     }
 

@@ -42,6 +42,18 @@ class EmbeddedKafkaBrokerTest {
     assertFalse(Files.exists(dataDir));
   }
 
+  @Test
+  void scratchDataDirLivesInTheGivenFolderAndIsDeletedOnClose(@TempDir Path work) throws Exception {
+    Path dataDir;
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().scratchIn(work).start()) {
+      dataDir = broker.dataDir();
+      assertEquals(work, dataDir.getParent());
+      assertTrue(Files.isDirectory(dataDir.resolve("logs")));
+    }
+    assertFalse(Files.exists(dataDir));
+    assertTrue(Files.isDirectory(work), "the folder around it stays");
+  }
+
   private static Set<String> topicNames(String bootstrap) throws Exception {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

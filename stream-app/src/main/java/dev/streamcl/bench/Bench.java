@@ -14,7 +14,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -68,8 +67,9 @@ public final class Bench {
     List<MoaPeer.PeerResult> peers = inMemory.peers();
     // The encoded streams and MOA's instances (about 600 MB) are garbage now; the broker below runs in this JVM.
     System.gc();
-    Path kafkaDir = Files.createTempDirectory(settings.workDir(), "kafka");
-    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(kafkaDir).partitions(PARTITIONS).start()) {
+    // The broker's data (about 4 GB for the full stream and the jobs' outputs) goes when the bench ends; job logs stay.
+    try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().scratchIn(settings.workDir()).partitions(PARTITIONS)
+        .start()) {
       ClientConfigs clients = ClientConfigs.of(broker.bootstrap());
       RepeatedScenario stream = new RepeatedScenario(scenario, settings.repeats());
       Topics topics = new Topics("bench");

@@ -12,7 +12,7 @@ import java.util.stream.IntStream;
  * indices [B, C, topk] → value rows r = c·K + key → logits = mean of the fetched values (the paper's
  * non-parametric decoder) → softmax → top-3.
  *
- * <p>Train step (appended to the forward): cross-entropy with label smoothing ε has
+ * <p>Train step (after the forward, in a graph of its own): cross-entropy with label smoothing ε has
  * dL/dlogit = p − target, target = (1−ε)·onehot + ε/classes (the targets come in as an input, zero
  * rows for unlabelled samples, together with per-sample learn weights 1/0). The logit is the mean
  * of C·topk fetched rows, so each fetched row receives (p − target)/(C·topk); the loss is averaged
@@ -43,13 +43,21 @@ final class KeyValueBottleneckGraph {
     return outputs(lookup(g, config), config).build();
   }
 
-  static byte[] trainStep(KvbHyperparameters config, int featureDim, float[] keys) {
-    GraphBuilder g = inputs(KeyValueBottleneckModel.LEARNER, config, featureDim, keys, null)
+  /**
+   * The SGD step of a minibatch whose lookup {@link #forward} made, in pieces: its value rows and
+   * probabilities come in, the values fetched are gathered again, and the step's nodes are those of
+   * the paper's minibatch update below.
+   */
+  static byte[] sgdStep(KvbHyperparameters config) {
+    GraphBuilder g = new GraphBuilder(KeyValueBottleneckModel.LEARNER)
+        .floatInput(VALUES, config.valueRows(), config.classes())
+        .int64Input(ROWS, "batch", config.codebooks(), config.topK())
+        .floatInput(PROBABILITIES, "batch", config.classes())
         .floatInput(TARGETS, "batch", config.classes())
-        .floatInput(LEARN_WEIGHTS, "batch", 1);
-    return outputs(sgdStep(lookup(g, config), config), config)
-        .floatOutput(NEW_VALUES, config.valueRows(), config.classes())
-        .build();
+        .floatInput(LEARN_WEIGHTS, "batch", 1)
+        .constant("codebookAndKAxes", new long[] {1, 2}, 2)
+        .node("Gather", VALUES, ROWS).attr("axis", 0).to("fetched");
+    return sgdStep(g, config).floatOutput(NEW_VALUES, config.valueRows(), config.classes()).build();
   }
 
   /**

@@ -119,6 +119,36 @@ class KeyValueBottleneckKernelTest {
     assertEquals(BATCH - 3, state.labelledSeen());
   }
 
+  /** 100 samples: looked up in pieces of 32, 32, 32 and 4, stepped as one minibatch. */
+  @Test
+  void aMinibatchLookedUpInPiecesIsPredictedAsOneLookupAndSteppedAsTheReference() {
+    int batch = 100;
+    KeyValueBottleneck state = randomState(2, true);
+    KvbReference reference = new KvbReference(state);
+    float[] x = gaussians(new Random(31), batch * DIM, 0.3);
+    for (int b = 0; b < batch; b++) {
+      assertTrue(reference.smallestGap(x, b) > 1e-3, "test data has a near-tie at sample " + b + "; change the seed");
+    }
+    int[] labels = new Random(37).ints(batch, 0, 4).toArray();
+    float[] before = state.values();
+    float[] expected = reference.sgdStep(before, x, batch, labels);
+    try (KeyValueBottleneckKernel kernel = new KeyValueBottleneckKernel(state, ComputeDevice.cpu())) {
+      Predictions whole = kernel.forward(state, x, batch).predictions();
+      Predictions pieces = kernel.trainStep(state, x, batch, labels);
+      assertEquals(batch, pieces.batchSize());
+      for (int b = 0; b < batch; b++) {
+        assertArrayEquals(whole.topLabels(b), pieces.topLabels(b), "labels of sample " + b);
+        assertArrayEquals(whole.topScores(b), pieces.topScores(b), 0, "scores of sample " + b);
+        assertEquals(argmax(reference.probabilities(before, x, b)), pieces.predictedLabel(b), "sample " + b);
+      }
+    }
+    float[] after = state.values();
+    for (int i = 0; i < after.length; i++) {
+      assertEquals(expected[i], after[i], TOLERANCE, "value " + i);
+    }
+    assertEquals(batch, state.samplesSeen());
+  }
+
   @Test
   void zeroValuesLearnTheLabelInOneStep() {
     KeyValueBottleneck state = randomState(1, false);
