@@ -51,7 +51,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         : Files.createTempDirectory("streamcl-kafka-");
     this.port = b.port > 0 ? b.port : freePort();
     this.security = b.security;
-    this.controllerPort = b.controllerPort > 0 ? b.controllerPort : freePort();
+    this.controllerPort = b.controllerPort > 0 ? b.controllerPort : freePortOtherThan(port);
     KafkaRaftServer started = null;
     try {
       Properties props = serverProperties(b);
@@ -217,6 +217,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("Cannot delete Kafka temp dir " + dataDir, e);
     }
+  }
+
+  // The client port's socket is closed again when the controller's is picked, so the OS may hand out the same one.
+  private static int freePortOtherThan(int taken) throws IOException {
+    int port = freePort();
+    while (port == taken) {
+      port = freePort();
+    }
+    return port;
   }
 
   private static int freePort() throws IOException {

@@ -118,6 +118,10 @@ final class LabelToModelLatency {
   private static Properties producerConfig(ClientConfigs clients) {
     Properties config = clients.producer(null);
     config.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+    // One batch in flight: the topic is seconds old, and when its first batch came back NOT_LEADER_OR_FOLLOWER
+    // while the next was already appended, the broker refused the first one's retry as out of order until the
+    // 2-minute delivery timeout (bench logs of 3 December: 124 OutOfOrderSequenceException, a phase 2 min longer).
+    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
     return config;
   }
 
