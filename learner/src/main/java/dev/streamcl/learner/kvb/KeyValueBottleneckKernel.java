@@ -135,9 +135,8 @@ public final class KeyValueBottleneckKernel implements AutoCloseable {
       System.arraycopy(piece.probabilities(), 0, probabilities, from * config.classes(), n * config.classes());
       System.arraycopy(piece.fetchedRows(), 0, fetchedRows, from * perSample, n * perSample);
     }
-    float[] ownFeatures = features.length == batchSize * featureDim
-        ? features : Arrays.copyOf(features, batchSize * featureDim);
-    return new Forward(new Predictions(labels, scores, ownFeatures, featureDim), probabilities, fetchedRows);
+    return new Forward(new Predictions(labels, scores, batchFeatures(features, batchSize), featureDim), probabilities,
+        fetchedRows);
   }
 
   @Override
@@ -175,10 +174,13 @@ public final class KeyValueBottleneckKernel implements AutoCloseable {
     for (int i = 0; i < fetched.length; i++) {
       fetchedRows[i] = (int) fetched[i];
     }
-    float[] ownFeatures = features.length == batchSize * featureDim
-        ? features : Arrays.copyOf(features, batchSize * featureDim);
-    return new Forward(new Predictions(labels, scores, ownFeatures, featureDim),
+    return new Forward(new Predictions(labels, scores, batchFeatures(features, batchSize), featureDim),
         out.floats(KeyValueBottleneckGraph.PROBABILITIES), fetchedRows);
+  }
+
+  // The batch's own feature rows for its predictions: the caller's array when it holds exactly the batch.
+  private float[] batchFeatures(float[] features, int batchSize) {
+    return features.length == batchSize * featureDim ? features : Arrays.copyOf(features, batchSize * featureDim);
   }
 
   // Label smoothing (Szegedy et al. 2016), as in the paper: (1−ε)·onehot + ε/classes; zero if unlabelled.
