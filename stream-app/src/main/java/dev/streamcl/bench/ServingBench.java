@@ -105,7 +105,7 @@ public final class ServingBench {
   public record Result(String guarantee, List<String> learners, int perSecond, Phase steady, Phase swaps,
       double commitsPerSecond, double commitMs, long swapCount, int saturationRequests, double saturationPerSecond,
       double cpuMicrosPerRequest, HotSwaps hotSwaps, ServingFloors.Hop brokerHop, ServingFloors.Hop streamsPassThrough,
-      ServingFloors.Scoring scoring) {}
+      ServingFloors.Hop streamsPassThroughExactlyOnce, ServingFloors.Scoring scoring) {}
 
   private record Saturation(double perSecond, double cpuMicrosPerRequest) {}
 
@@ -162,9 +162,14 @@ public final class ServingBench {
     ServingFloors.Hop hop = ServingFloors.brokerHop(clients, topics.prefix() + ".broker-hop", settings.partitions(),
         settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
     out.println("  one plain Kafka hop " + hop.line());
-    ServingFloors.Hop passThrough = ServingFloors.streamsPassThrough(clients, topics.prefix(), settings.partitions(),
-        settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
+    ServingFloors.Hop passThrough = ServingFloors.streamsPassThrough(clients, topics.prefix(), "at_least_once",
+        settings.partitions(), settings.perSecond(), Duration.ofSeconds(1), settings.steady().dividedBy(2));
     out.println("  a pass-through Kafka Streams app (at least once) " + passThrough.line());
+    ServingFloors.Hop exactlyOncePassThrough = ServingFloors.streamsPassThrough(clients, topics.prefix(),
+        "exactly_once_v2", settings.partitions(), settings.perSecond(), Duration.ofSeconds(1),
+        settings.steady().dividedBy(2));
+    out.println("  a pass-through Kafka Streams app (exactly once, serving's commit interval) "
+        + exactlyOncePassThrough.line());
     ServingFloors.Scoring scoring = ServingFloors.scoring(encoderSpec, scoredModels(models, settings.learners()),
         LongStream.range(0, 64).mapToObj(i -> models.request(streams.get(0), i)).toList(),
         ServingBenchModels.CLASSES, Duration.ofMillis(500), Duration.ofMillis(1500));
@@ -173,7 +178,8 @@ public final class ServingBench {
         scoring.microsPerRequest());
     return new Result(guarantee, settings.learners(), settings.perSecond(), latency.steady(), latency.swaps(),
         latency.commitsPerSecond(), latency.commitMs(), settings.swaps(), settings.saturationRequests(),
-        saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps, hop, passThrough, scoring);
+        saturation.perSecond(), saturation.cpuMicrosPerRequest(), hotSwaps, hop, passThrough, exactlyOncePassThrough,
+        scoring);
   }
 
   /** Version 1 of each learner served, whole. */

@@ -13,6 +13,7 @@ import dev.streamcl.learner.ServableModel;
 import dev.streamcl.learner.ServableModels;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaTopics;
+import dev.streamcl.serving.ServingService;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,22 +72,22 @@ final class ServingFloors {
 
   /**
    * The same records through a Kafka Streams application that does nothing but pass them on (source to sink),
-   * with serving's stream threads and low-latency settings, at least once: what Kafka Streams alone costs here.
+   * with serving's stream threads and latency settings (its commit interval under exactly-once), read as the
+   * bench reads answers: what Kafka Streams alone costs here under {@code guarantee}.
    */
-  static Hop streamsPassThrough(ClientConfigs clients, String prefix, int partitions, int perSecond,
-      Duration warmup, Duration measured) throws Exception {
-    String in = prefix + ".pass-in";
-    String out = prefix + ".pass-out";
+  static Hop streamsPassThrough(ClientConfigs clients, String prefix, String guarantee, int partitions,
+      int perSecond, Duration warmup, Duration measured) throws Exception {
+    String app = prefix + "-pass-" + guarantee.replace('_', '-');
+    String in = app + ".in";
+    String out = app + ".out";
     KafkaTopics.create(clients.bootstrap(), partitions, in, out);
-    Properties config = clients.streams(prefix + "-pass-through");
-    config.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
-    config.put(StreamsConfig.POLL_MS_CONFIG, "2");
-    config.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0");
-    config.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(Runtime.getRuntime().availableProcessors()));
+    Properties streams = clients.streams(app);
+    streams.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
+    streams.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.toString(Runtime.getRuntime().availableProcessors()));
     StreamsBuilder topology = new StreamsBuilder();
     topology.stream(in, Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()))
         .to(out, Produced.with(Serdes.ByteArray(), Serdes.ByteArray()));
-    try (KafkaStreams passThrough = new KafkaStreams(topology.build(), config)) {
+    try (KafkaStreams passThrough = new KafkaStreams(topology.build(), ServingService.withLatencySettings(streams))) {
       passThrough.start();
       return timedHops(clients, in, out, partitions, perSecond, warmup, measured);
     }

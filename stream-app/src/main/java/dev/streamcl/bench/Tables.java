@@ -89,6 +89,10 @@ final class Tables {
     if (s.streamsPassThrough() != null) {
       out.println("  floor, a pass-through Kafka Streams app, at least once, " + s.streamsPassThrough().line());
     }
+    if (s.streamsPassThroughExactlyOnce() != null) {
+      out.println("  floor, the same app exactly once (serving's commit interval) "
+          + s.streamsPassThroughExactlyOnce().line());
+    }
     if (s.scoring() != null) {
       ServingFloors.Scoring scoring = s.scoring();
       out.printf("  ceiling, scoring alone on one thread (decode, encode, %s; batches of %d): %,.0f requests/s, "

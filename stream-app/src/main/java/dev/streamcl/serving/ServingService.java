@@ -80,9 +80,7 @@ public final class ServingService implements AutoCloseable {
     config.put("num.stream.threads", Integer.toString(Runtime.getRuntime().availableProcessors()));
     config.put("producer.max.request.size", Integer.toString(ServingTopology.MAX_RECORD_BYTES));
     config.putAll(overrides);
-    if (config.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG).startsWith("exactly_once")) {
-      config.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
-    }
+    putCommitInterval(config);
     this.clients = clients;
     this.topics = topics;
     streams = new KafkaStreams(ServingTopology.build(topics, encoder, device, labelLimit, registry, loader), config);
@@ -95,6 +93,24 @@ public final class ServingService implements AutoCloseable {
         stopped.countDown();
       }
     });
+  }
+
+  /**
+   * Serving's latency settings on top of {@code streamsConfig} (a Kafka Streams configuration with its
+   * processing guarantee): for the benchmark's floors, which run plain Kafka Streams apps as serving runs.
+   */
+  public static Properties withLatencySettings(Properties streamsConfig) {
+    Properties config = new Properties();
+    config.putAll(streamsConfig);
+    config.putAll(LOW_LATENCY);
+    putCommitInterval(config);
+    return config;
+  }
+
+  private static void putCommitInterval(Properties config) {
+    if (config.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG).startsWith("exactly_once")) {
+      config.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, EXACTLY_ONCE_COMMIT_INTERVAL_MS);
+    }
   }
 
   /** Starts serving; fails at once (and closes), saying which topic to create, when a source topic is missing. */

@@ -77,6 +77,7 @@ class BenchFiguresTest {
         new ServingBench.Result("exactly_once_v2", List.of("kvb", "nmc"), 2_000, steady, swaps, 95, 3.5, 50,
             100_000, Double.NaN, 80.0, new HotSwaps(100, 100, 0), new ServingFloors.Hop(2_000, 40_000, 4.5, 25.0, 48.0),
             new ServingFloors.Hop(2_000, 40_000, 11.3, 30.7, 39.8),
+            new ServingFloors.Hop(2_000, 40_000, 14.1, 33.0, 41.2),
             new ServingFloors.Scoring(List.of("kvb", "nmc"), 32, 3_100, 322.6)));
     Path json = Files.writeString(dir.resolve("bench.json"), Bench.json(result));
 
