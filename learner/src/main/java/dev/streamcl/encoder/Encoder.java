@@ -1,6 +1,7 @@
 package dev.streamcl.encoder;
 
 import dev.streamcl.events.EncoderIdentity;
+import java.util.Optional;
 
 /**
  * A frozen feature extractor: a micro-batch of samples in, one feature row per sample out.
@@ -28,6 +29,11 @@ public interface Encoder extends AutoCloseable {
    * row-major.
    */
   float[] encode(float[] inputs, int batchSize);
+
+  /** For a text encoder, how a sample's text becomes its input row; empty for encoders of float inputs. */
+  default Optional<TokenizedText> textInput() {
+    return Optional.empty();
+  }
 
   @Override
   void close();

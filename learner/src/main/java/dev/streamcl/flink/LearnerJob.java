@@ -88,7 +88,7 @@ public final class LearnerJob {
     // Identity and input shape only: read on the CPU, so submitting needs no GPU on the client.
     try (Encoder encoder = config.encoder().withDevice(ComputeDevice.cpu()).open()) {
       encoderIdentity = encoder.identity();
-      inputs = new SampleInputs(encoder.inputShape(), config.labelLimit());
+      inputs = SampleInputs.of(encoder, config.labelLimit());
     }
     SingleOutputStreamOperator<ValidSample> samples = source.apply(env)
         .process(new SampleValidator(inputs, config.maxPayloadBytes()))

@@ -1,5 +1,7 @@
 package dev.streamcl.ingest;
 
+import dev.streamcl.encoder.Encoder;
+import dev.streamcl.encoder.TokenizedText;
 import dev.streamcl.events.DeadLetterReason;
 import dev.streamcl.events.FloatTensor;
 import dev.streamcl.events.RawImage;
@@ -19,15 +21,27 @@ public final class SampleInputs implements Serializable {
   private final int[] inputShape;
   private final int inputSize;
   private final int labelLimit;
+  /** A text encoder's tokenization; null for encoders of images and tensors. */
+  private final TokenizedText text;
 
   /**
    * @param inputShape per-sample shape the encoder takes (for example {28, 28})
    * @param labelLimit labels must lie in [0, labelLimit)
    */
   public SampleInputs(int[] inputShape, int labelLimit) {
+    this(inputShape, labelLimit, null);
+  }
+
+  private SampleInputs(int[] inputShape, int labelLimit, TokenizedText text) {
     this.inputShape = inputShape.clone();
     this.inputSize = Arrays.stream(inputShape).reduce(1, (a, b) -> a * b);
     this.labelLimit = labelLimit;
+    this.text = text;
+  }
+
+  /** The inputs {@code encoder} takes: images and tensors of its shape, or text for a text encoder. */
+  public static SampleInputs of(Encoder encoder, int labelLimit) {
+    return new SampleInputs(encoder.inputShape(), labelLimit, encoder.textInput().orElse(null));
   }
 
   public int inputSize() {
@@ -50,7 +64,9 @@ public final class SampleInputs implements Serializable {
   /** Writes the sample's input into {@code target} at {@code offset} (inputSize floats). */
   public void copyInput(Sample sample, float[] target, int offset) throws InvalidSampleException {
     Object input = sample.getInput();
-    if (input instanceof RawImage image) {
+    if (text != null) {
+      copyText(input, target, offset);
+    } else if (input instanceof RawImage image) {
       copyImage(image, target, offset);
     } else if (input instanceof FloatTensor tensor) {
       copyTensor(tensor, target, offset);
@@ -60,6 +76,16 @@ public final class SampleInputs implements Serializable {
               + "; configure a text encoder or send image/tensor input");
     } else {
       throw new InvalidSampleException(DeadLetterReason.UNSUPPORTED_INPUT, "Sample has no input");
+    }
+  }
+
+  private void copyText(Object input, float[] target, int offset) throws InvalidSampleException {
+    if (input instanceof Text sample) {
+      text.write(sample.getText(), target, offset);
+    } else {
+      throw new InvalidSampleException(DeadLetterReason.UNSUPPORTED_INPUT, (input == null ? "A sample without input"
+          : "An " + input.getClass().getSimpleName() + " input") + " cannot be fed to a text encoder; send the"
+          + " sample's text, or configure an image or tensor encoder (--encoder pixels:HxW or file:model.onnx)");
     }
   }
 

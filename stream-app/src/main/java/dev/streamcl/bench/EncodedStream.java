@@ -30,7 +30,7 @@ record EncodedStream(EncoderIdentity encoder, FeatureBatch all) {
   private static EncodedStream of(String streamId, int samples, LongFunction<Sample> source, EncoderSpec spec,
       int labelLimit) {
     try (Encoder encoder = spec.open()) {
-      SampleInputs inputs = new SampleInputs(encoder.inputShape(), labelLimit);
+      SampleInputs inputs = SampleInputs.of(encoder, labelLimit);
       FeatureBatch all = FeatureBatch.allocate(streamId, encoder.outputDim(), samples);
       float[] pixels = new float[ENCODE_BATCH * inputs.inputSize()];
       for (int from = 0; from < samples; from += ENCODE_BATCH) {

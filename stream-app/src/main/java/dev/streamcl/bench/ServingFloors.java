@@ -154,7 +154,7 @@ final class ServingFloors {
       for (ModelUpdate snapshot : snapshots) {
         models.add(ServableModels.fromSnapshot(snapshot, ComputeDevice.cpu()));
       }
-      SampleInputs inputs = new SampleInputs(encoder.inputShape(), labelLimit);
+      SampleInputs inputs = SampleInputs.of(encoder, labelLimit);
       float[] batch = new float[SCORING_BATCH * inputs.inputSize()];
       long scored = 0;
       long measuredFrom = 0;

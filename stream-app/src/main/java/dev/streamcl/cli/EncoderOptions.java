@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 /** The frozen encoder and the ONNX Runtime device; the learner job and serving must agree on them. */
 public final class EncoderOptions {
   @Option(names = "--encoder", defaultValue = "pixels:28x28",
-      description = "Frozen encoder: pixels:HxW[xC] (flatten, scale to [0,1]) or file:/path/model.onnx"
+      description = "Frozen encoder: pixels:HxW[xC] (flatten, scale to [0,1]), file:/path/model.onnx, minilm"
+          + " (all-MiniLM-L6-v2 on text) or hf:/path/model.onnx,/path/tokenizer.json"
           + " (default: ${DEFAULT-VALUE}).")
   String encoder;
 

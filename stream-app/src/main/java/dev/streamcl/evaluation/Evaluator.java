@@ -169,7 +169,7 @@ public final class Evaluator implements AutoCloseable {
       reader.readAll().forEach(record -> samples.add(codec.decode(record.value())));
     }
     try (Encoder encoder = encoderSpec.open()) {
-      SampleInputs inputs = new SampleInputs(encoder.inputShape(), labelLimit);
+      SampleInputs inputs = SampleInputs.of(encoder, labelLimit);
       int dim = encoder.identity().getOutputDim();
       float[] features = new float[samples.size() * dim];
       int[] labels = new int[samples.size()];

@@ -124,7 +124,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     models = new ModelStore(context.getStateStore(ServingTopology.MODELS_STORE));
     loads = new ModelLoads(loader, device);
     encoder = encoderSpec.open();
-    inputs = new SampleInputs(encoder.inputShape(), labelLimit);
+    inputs = SampleInputs.of(encoder, labelLimit);
     batch = new RequestBatch(MAX_BATCH, inputs.inputSize());
     models.restore().forEach(this::serveRestored);
     commits = context.getStateStore(ServingTopology.COMMIT_FLUSH_STORE);
