@@ -9,8 +9,9 @@ import picocli.CommandLine.Option;
 
 /** Which scenario stream to write; `publish` and `demo` share these. */
 public final class ScenarioOptions {
-  @Option(names = "--data-dir", description = "Fashion-MNIST directory (default: /usr/share/datasets/fashion-mnist).")
-  Path dataDir = FashionMnist.DEFAULT_DIR;
+  @Option(names = "--data-dir", description = "The scenario's dataset directory (default: "
+      + "/usr/share/datasets/fashion-mnist, or /usr/share/wordnet for wordnet-supersenses).")
+  Path dataDir;
 
   @Option(names = "--seed", defaultValue = "42", description = "Order within each task (default: ${DEFAULT-VALUE}).")
   long seed;
@@ -30,14 +31,19 @@ public final class ScenarioOptions {
       + "tasks blend (default: 2,000, at most half the smallest task).")
   int window;
 
-  /** The named scenario (see {@link Scenarios#names()}) over the Fashion-MNIST files. */
+  /** The dataset directory the named scenario reads. */
+  public Path dataDir(String name) {
+    return dataDir != null ? dataDir : Scenarios.defaultDataDir(name);
+  }
+
+  /** The named scenario (see {@link Scenarios#names()}) over its dataset's files. */
   public Scenario scenario(String name) {
     if (window != -1 && !name.equals(BlurryTaskFreeFashionMnist.NAME)) {
       throw new UserError("--window applies to " + BlurryTaskFreeFashionMnist.NAME + " only");
     }
     if (name.equals(BlurryTaskFreeFashionMnist.NAME)) {
-      return new BlurryTaskFreeFashionMnist(new FashionMnist(dataDir), seed, samplesPerTask, window);
+      return new BlurryTaskFreeFashionMnist(new FashionMnist(dataDir(name)), seed, samplesPerTask, window);
     }
-    return Scenarios.create(name, new FashionMnist(dataDir), seed, samplesPerTask);
+    return Scenarios.create(name, dataDir(name), seed, samplesPerTask);
   }
 }
