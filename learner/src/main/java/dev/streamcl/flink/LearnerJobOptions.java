@@ -109,10 +109,18 @@ public final class LearnerJobOptions {
 
   /** The values a picocli command parsed (defaults for options not given). */
   public static OptionValues values(CommandSpec spec) {
+    return values(spec, Map.of());
+  }
+
+  /** The values a picocli command parsed; {@code defaults} replace the usual defaults of options not given. */
+  public static OptionValues values(CommandSpec spec, Map<String, String> defaults) {
     Map<String, String> values = new LinkedHashMap<>();
     for (LearnerOption option : all()) {
       Object value = spec.findOption(option.name()).getValue();
-      values.put(option.name(), String.valueOf(value));
+      boolean given = spec.commandLine() != null && spec.commandLine().getParseResult() != null
+          && spec.commandLine().getParseResult().hasMatchedOption(option.name());
+      values.put(option.name(), !given && defaults.containsKey(option.name())
+          ? defaults.get(option.name()) : String.valueOf(value));
     }
     return new OptionValues(values);
   }

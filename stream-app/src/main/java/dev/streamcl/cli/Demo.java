@@ -21,9 +21,12 @@ import dev.streamcl.report.ReportBuilder;
 import dev.streamcl.report.ReportData;
 import dev.streamcl.report.ReportWriter;
 import dev.streamcl.report.Throughputs;
-import dev.streamcl.scenario.FashionMnist;
+import dev.streamcl.scenario.ClassIncrementalScenario;
+import dev.streamcl.scenario.Scenario;
 import dev.streamcl.scenario.ScenarioPublisher;
+import dev.streamcl.scenario.Scenarios;
 import dev.streamcl.scenario.SplitFashionMnist;
+import dev.streamcl.scenario.WordNetSupersenses;
 import dev.streamcl.serving.ServingService;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,6 +39,7 @@ import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 import java.util.stream.LongStream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,17 +47,21 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * The end-to-end run: Split-Fashion-MNIST to Kafka → learner job on a MiniCluster → serving service
+ * The end-to-end run: a class-incremental scenario (Split-Fashion-MNIST, WordNet supersenses) to Kafka → learner
+ * job on a MiniCluster → serving service
  * hot-swapping the published models → the test split sent as requests → accuracy of the newest model.
  */
 public final class Demo {
   /**
-   * What to run; {@code bootstrap == null} starts an embedded broker in a temporary folder; {@code joint}
+   * What to run; {@code scenario} (class-incremental: split-fmnist or wordnet-supersenses) from {@code dataDir}
+   * (null: its Debian package's); {@code bootstrap == null} starts an embedded broker in a temporary folder;
+   * {@code joint}
    * adds an i.i.d. copy of the stream whose fine-tuned head is the upper bound; the evaluation replays
    * the test topic through every {@code evaluateEvery}-th version and every task boundary; the report
    * goes to {@code reportDir} (none when null).
    */
-  public record Settings(String bootstrap, Properties clientProperties, String topicPrefix, Path dataDir, long seed,
+  public record Settings(String bootstrap, Properties clientProperties, String topicPrefix, String scenario,
+      Path dataDir, long seed,
       String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress, boolean joint,
       int evaluateEvery, Path reportDir, CheckpointOptions checkpoints) {
     String jointStreamId() {
@@ -66,9 +74,15 @@ public final class Demo {
 
   /** One learner's published models and its answers to the test split. */
   public record LearnerResult(long modelVersions, long finalVersion, long answered, long answeredByFinalVersion,
-      long[] correctPerTask, long[] countPerTask) {
+      long[] correctPerTask, long[] countPerTask, long[] correctPerClass, long[] countPerClass) {
     public double accuracy() {
       return ratio(LongStream.of(correctPerTask).sum(), LongStream.of(countPerTask).sum());
+    }
+
+    /** Mean per-class recall over the classes asked: what unbalanced classes do not inflate. */
+    public double macroAccuracy() {
+      return IntStream.range(0, countPerClass.length).filter(c -> countPerClass[c] > 0)
+          .mapToDouble(c -> ratio(correctPerClass[c], countPerClass[c])).average().orElse(0);
     }
 
     public double taskAccuracy(int task) {
@@ -83,7 +97,7 @@ public final class Demo {
   /** Throughput of the learner job and, per learner name, what it published and how well it answered. */
   public record Result(long learnedSamples, double jobSeconds, double samplesPerSecond,
       Map<String, LearnerResult> learners, List<EvalResult> evaluation, ReportData report, Path reportHtml,
-      RecordedRun published) {
+      RecordedRun published, List<String> classesOfTasks) {
     public LearnerResult learner(String name) {
       LearnerResult result = learners.get(name);
       if (result == null) {
@@ -99,8 +113,7 @@ public final class Demo {
 
   public static Result run(Settings settings, PrintStream out) throws Exception {
     // Load the data first: a missing dataset should fail before any broker starts.
-    SplitFashionMnist scenario = new SplitFashionMnist(new FashionMnist(settings.dataDir()), settings.seed(),
-        settings.samplesPerTask());
+    ClassIncrementalScenario scenario = scenario(settings);
     if (settings.bootstrap() != null) {
       return run(settings, scenario, settings.bootstrap(), out);
     }
@@ -112,7 +125,19 @@ public final class Demo {
     }
   }
 
-  private static Result run(Settings settings, SplitFashionMnist scenario, String bootstrap, PrintStream out)
+  /** The demo's scenario; one whose tasks are not class-incremental cannot fill its per-task table. */
+  static ClassIncrementalScenario scenario(Settings settings) {
+    Scenario scenario = Scenarios.create(settings.scenario(), settings.dataDir(), settings.seed(),
+        settings.samplesPerTask());
+    if (scenario instanceof ClassIncrementalScenario classIncremental) {
+      return classIncremental;
+    }
+    throw new UserError("The demo runs class-incremental scenarios (" + SplitFashionMnist.NAME + ", "
+        + WordNetSupersenses.NAME + "); publish " + settings.scenario()
+        + " and run learn, evaluate and report instead");
+  }
+
+  private static Result run(Settings settings, ClassIncrementalScenario scenario, String bootstrap, PrintStream out)
       throws Exception {
     ClientConfigs clients = new ClientConfigs(bootstrap, settings.clientProperties(), true);
     Topics topics = new Topics(settings.topicPrefix());
@@ -142,7 +167,7 @@ public final class Demo {
       out.println("Serving the newest versions " + newestVersions(versions) + "; sending the test split as requests");
       List<Prediction> answers = askTestSplit(clients, topics, scenario, settings.streamId(), versions.size());
       Map<String, LearnerResult> learners = new TreeMap<>();
-      versions.forEach((learner, learnerVersions) -> learners.put(learner, summarize(answers.stream()
+      versions.forEach((learner, learnerVersions) -> learners.put(learner, summarize(scenario, answers.stream()
           .filter(p -> p.getLearner().equals(learner)).toList(), learnerVersions.size(), last(learnerVersions))));
       if (settings.joint()) {
         learners.put(JOINT, jointUpperBound(clients, topics, scenario, settings, serving, published));
@@ -157,12 +182,14 @@ public final class Demo {
       ReportData report = new ReportBuilder(clients, topics, scenario.name(), PREQUENTIAL_WINDOW)
           .build(settings.streamId());
       Path html = settings.reportDir() == null ? null : ReportWriter.write(report, settings.reportDir());
+      List<String> classesOfTasks = IntStream.range(0, scenario.tasks()).mapToObj(scenario::classesOfTask).toList();
       return new Result(learned, seconds, learned / Math.max(seconds, 1e-9), learners, evaluation, report, html,
-          published);
+          published, classesOfTasks);
     }
   }
 
-  private static void publish(Settings settings, SplitFashionMnist scenario, ClientConfigs clients, Topics topics,
+  private static void publish(Settings settings, ClassIncrementalScenario scenario, ClientConfigs clients,
+      Topics topics,
       PrintStream out) {
     out.println("Publishing " + scenario.name() + " (seed " + settings.seed() + ") to " + topics.samples().name());
     ScenarioPublisher publisher = new ScenarioPublisher(clients, topics, settings.partitions(),
@@ -173,7 +200,7 @@ public final class Demo {
       publisher.publish(scenario.iid(), settings.jointStreamId());
     }
     settings.learner().warmupTopics().forEach((topic, samples) -> {
-      out.println("Publishing " + samples + " unlabelled images of all classes to " + topic);
+      out.println("Publishing " + samples + " unlabelled samples of all classes to " + topic);
       publisher.publishUnlabelled(scenario, settings.streamId(), topic, samples);
     });
   }
@@ -182,7 +209,7 @@ public final class Demo {
   static final int PREQUENTIAL_WINDOW = 1000;
 
   /** The fine-tuned head trained on the i.i.d. stream, asked the same test split. */
-  private static LearnerResult jointUpperBound(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
+  private static LearnerResult jointUpperBound(ClientConfigs clients, Topics topics, ClassIncrementalScenario scenario,
       Settings settings, ServingService serving, RecordedRun published) {
     String stream = settings.jointStreamId();
     Map<String, List<Long>> versions = publishedVersions(published, stream);
@@ -192,7 +219,8 @@ public final class Demo {
     }
     versions.forEach((learner, learnerVersions) -> awaitServed(serving, stream, learner, last(learnerVersions)));
     List<Prediction> answers = askTestSplit(clients, topics, scenario, stream, versions.size());
-    return summarize(answers.stream().filter(p -> p.getLearner().equals(FINETUNE)).toList(), finetune.size(),
+    return summarize(scenario, answers.stream().filter(p -> p.getLearner().equals(FINETUNE)).toList(),
+        finetune.size(),
         last(finetune));
   }
 
@@ -214,7 +242,8 @@ public final class Demo {
         "the serving service to load " + learner + " version " + version);
   }
 
-  private static void createTopics(ClientConfigs clients, Topics topics, SplitFashionMnist scenario, int partitions) {
+  private static void createTopics(ClientConfigs clients, Topics topics, ClassIncrementalScenario scenario,
+      int partitions) {
     KafkaTopics.create(clients.admin(), partitions, List.of(topics.samples().name(), topics.requests().name(),
         topics.modelUpdates().name(), topics.predictions().name(), topics.servedPredictions().name(),
         topics.deadLetters().name(), topics.alerts().name(),
@@ -231,7 +260,7 @@ public final class Demo {
   }
 
   /** Replays the test topic from offset 0 into the requests topic and collects the served answers. */
-  private static List<Prediction> askTestSplit(ClientConfigs clients, Topics topics, SplitFashionMnist scenario,
+  private static List<Prediction> askTestSplit(ClientConfigs clients, Topics topics, ClassIncrementalScenario scenario,
       String streamId, int learners) {
     EventCodec<Prediction> codec = EventCodec.predictions();
     try (TopicReader predictions = new TopicReader(clients, topics.servedPredictions().name());
@@ -270,21 +299,28 @@ public final class Demo {
     }
   }
 
-  private static LearnerResult summarize(List<Prediction> answers, long versions, long finalVersion) {
-    long[] correct = new long[SplitFashionMnist.TASKS];
-    long[] count = new long[SplitFashionMnist.TASKS];
+  private static LearnerResult summarize(ClassIncrementalScenario scenario, List<Prediction> answers, long versions,
+      long finalVersion) {
+    long[] correct = new long[scenario.tasks()];
+    long[] count = new long[scenario.tasks()];
+    long[] classCorrect = new long[scenario.classes()];
+    long[] classCount = new long[scenario.classes()];
     long byFinal = 0;
     for (Prediction p : answers) {
       int task = p.getTaskId();
+      int label = p.getTrueLabel();
       count[task]++;
-      if (p.getPredictedLabel() != null && p.getPredictedLabel().equals(p.getTrueLabel())) {
+      classCount[label]++;
+      if (p.getPredictedLabel() != null && p.getPredictedLabel() == label) {
         correct[task]++;
+        classCorrect[label]++;
       }
       if (p.getModelVersion() == finalVersion) {
         byFinal++;
       }
     }
-    return new LearnerResult(versions, finalVersion, answers.size(), byFinal, correct, count);
+    return new LearnerResult(versions, finalVersion, answers.size(), byFinal, correct, count, classCorrect,
+        classCount);
   }
 
   private static void await(BooleanSupplier condition, String what) {

@@ -4,9 +4,13 @@ import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.report.SummaryTable;
+import dev.streamcl.scenario.Scenarios;
 import dev.streamcl.scenario.SplitFashionMnist;
+import dev.streamcl.scenario.WordNetSupersenses;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,8 +19,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "demo", mixinStandardHelpOptions = true, modelTransformer = LearnerJobOptions.Transformer.class,
-    description = "Publishes Split-Fashion-MNIST, learns it with the Flink job, serves the models and measures "
-        + "accuracy on the test split — on an embedded broker unless --bootstrap is given.")
+    description = "Publishes a class-incremental scenario (Split-Fashion-MNIST by default, or the WordNet text "
+        + "stream), learns it with the Flink job, serves the models and measures accuracy on the test split — on an "
+        + "embedded broker unless --bootstrap is given.")
 final class DemoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -29,6 +34,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--topic-prefix", defaultValue = "streamcl",
       description = "Topic prefix (default: ${DEFAULT-VALUE}).")
   String topicPrefix;
+
+  @Option(names = "--scenario", defaultValue = SplitFashionMnist.NAME, description = SplitFashionMnist.NAME
+      + " (images) or " + WordNetSupersenses.NAME + " (text: the encoder defaults to minilm and --label-limit to 25)"
+      + " (default: ${DEFAULT-VALUE}).")
+  String scenarioName;
 
   @Mixin ScenarioOptions scenario;
   @Mixin CheckpointOptions checkpoints;
@@ -52,7 +62,11 @@ final class DemoCommand implements Callable<Integer> {
     if (evaluateEvery < 1) {
       throw new UserError("--evaluate-every must be at least 1, got " + evaluateEvery);
     }
-    LearnerJobConfig learner = LearnerOptions.config(spec, topicPrefix);
+    if (!List.of(SplitFashionMnist.NAME, WordNetSupersenses.NAME).contains(scenarioName)) {
+      throw new UserError("The demo runs " + SplitFashionMnist.NAME + " or " + WordNetSupersenses.NAME + ", not '"
+          + scenarioName + "'; publish other scenarios with `streamcl publish` and learn them with `streamcl learn`");
+    }
+    LearnerJobConfig learner = LearnerOptions.config(spec, topicPrefix, scenarioDefaults());
     if (joint && !learner.runs(Demo.FINETUNE)) {
       throw new UserError("--joint reports the fine-tuned head of an i.i.d. stream: add " + Demo.FINETUNE
           + " to --learners");
@@ -61,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
       KafkaOptions.requireReachable(new ClientConfigs(bootstrap, ClientConfigs.loadProperties(clientProperties), true));
     }
     Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
-        topicPrefix, scenario.dataDir, scenario.seed, scenario.streamId, scenario.samplesPerTask,
+        topicPrefix, scenarioName, scenario.dataDir, scenario.seed, streamId(), scenario.samplesPerTask,
         scenario.partitions, learner, true, joint, evaluateEvery, reportDir,
         bootstrap == null ? null : checkpoints), out);
     print(result, learner, out);
@@ -71,12 +85,27 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The text scenario's encoder and class count, where the command line does not name others. */
+  private Map<String, String> scenarioDefaults() {
+    return Scenarios.readsText(scenarioName)
+        ? Map.of(LearnerJobOptions.ENCODER, "minilm", LearnerJobOptions.LABEL_LIMIT,
+            Integer.toString(WordNetSupersenses.CLASSES))
+        : Map.of();
+  }
+
+  /** The stream is named after the scenario unless --stream-id says otherwise. */
+  private String streamId() {
+    boolean given = spec.commandLine().getParseResult().hasMatchedOption("--stream-id");
+    return given || !Scenarios.readsText(scenarioName) ? scenario.streamId : scenarioName;
+  }
+
   private void print(Demo.Result r, LearnerJobConfig learner, PrintStream out) {
     out.println();
-    out.println("StreamCL demo — class-incremental Split-Fashion-MNIST, " + learner.encoder() + " encoder, seed "
+    out.println("StreamCL demo — class-incremental " + scenarioName + ", " + learner.encoder() + " encoder, seed "
         + scenario.seed);
-    out.printf("  learner job   %,d samples in %.1f s = %,.0f samples/s (parallelism %d)%n", r.learnedSamples(),
-        r.jobSeconds(), r.samplesPerSecond(), learner.parallelism());
+    String unit = learner.encoder().readsText() ? "texts" : "samples";
+    out.printf("  learner job   %,d %s embedded and learned in %.1f s = %,.0f %s/s (parallelism %d)%n",
+        r.learnedSamples(), unit, r.jobSeconds(), r.samplesPerSecond(), unit, learner.parallelism());
     r.learners().forEach((name, l) -> out.printf(
         "  %-12s  %d versions published; %,d test requests answered, %,d by the newest version %d%n",
         name, l.modelVersions(), l.answered(), l.answeredByFinalVersion(), l.finalVersion()));
@@ -85,15 +114,20 @@ final class DemoCommand implements Callable<Integer> {
     r.learners().keySet().forEach(name -> header.append(String.format("  %12s", name + " acc.")));
     out.println(header);
     Demo.LearnerResult any = r.learners().values().iterator().next();
-    for (int t = 0; t < SplitFashionMnist.TASKS; t++) {
-      StringBuilder row = new StringBuilder(String.format("  %-7d  %d,%d      %,12d", t, 2 * t, 2 * t + 1,
+    List<String> classes = r.classesOfTasks();
+    for (int t = 0; t < classes.size(); t++) {
+      StringBuilder row = new StringBuilder(String.format("  %-7d  %-7s  %,12d", t, classes.get(t),
           any.countPerTask()[t]));
       final int task = t;
       r.learners().values().forEach(l -> row.append(String.format("  %11.2f%%", 100 * l.taskAccuracy(task))));
       out.println(row);
     }
-    StringBuilder all = new StringBuilder(String.format("  all      0-9      %,12d", any.answered()));
+    String allClasses = "0-" + (any.countPerClass().length - 1);
+    StringBuilder all = new StringBuilder(String.format("  all      %-7s  %,12d", allClasses, any.answered()));
     r.learners().values().forEach(l -> all.append(String.format("  %11.2f%%", 100 * l.accuracy())));
     out.println(all);
+    StringBuilder macro = new StringBuilder(String.format("  macro    %-7s  %12s", allClasses, "per class"));
+    r.learners().values().forEach(l -> macro.append(String.format("  %11.2f%%", 100 * l.macroAccuracy())));
+    out.println(macro);
   }
 }

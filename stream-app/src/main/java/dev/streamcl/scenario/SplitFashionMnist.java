@@ -14,7 +14,7 @@ import java.util.stream.IntStream;
  * file order with {@code taskId = label / 2}. A cap per task keeps the first samples of each task
  * (of the shuffled order for training, of file order for testing).
  */
-public final class SplitFashionMnist implements Scenario {
+public final class SplitFashionMnist implements ClassIncrementalScenario {
   public static final String NAME = "split-fmnist";
   public static final int TASKS = 5;
   /** Event time of sample 0; sample n is n milliseconds later, so re-publishing gives the same bytes. */
@@ -56,6 +56,7 @@ public final class SplitFashionMnist implements Scenario {
    * The same training samples in one i.i.d. order across all tasks (joint training: the upper bound
    * a continual learner is compared with). Task ids stay on the samples for evaluation.
    */
+  @Override
   public SplitFashionMnist iid() {
     int[] order = trainOrder.clone();
     ScenarioSamples.fisherYates(order, new Random(seed ^ 0x6a6f696eL)); // "join": its own draw, not the task order's
@@ -64,6 +65,21 @@ public final class SplitFashionMnist implements Scenario {
 
   public static int taskOf(int label) {
     return label / 2;
+  }
+
+  @Override
+  public int tasks() {
+    return TASKS;
+  }
+
+  @Override
+  public int classes() {
+    return FashionMnist.CLASSES;
+  }
+
+  @Override
+  public String classesOfTask(int task) {
+    return 2 * task + "," + (2 * task + 1);
   }
 
   @Override

@@ -17,7 +17,7 @@ import java.util.Random;
  * order of {@link SplitFashionMnist}); the test set is each class's test synsets, class by class. Classes are
  * very unbalanced (34 to 9,270 training synsets), so reports show macro accuracy beside micro.
  */
-public final class WordNetSupersenses implements Scenario {
+public final class WordNetSupersenses implements ClassIncrementalScenario {
   public static final String NAME = "wordnet-supersenses";
   public static final int CLASSES = 25;
   public static final int TASKS = 5;
@@ -63,6 +63,7 @@ public final class WordNetSupersenses implements Scenario {
   }
 
   /** The same training samples in one i.i.d. order across all tasks: the joint upper bound. */
+  @Override
   public WordNetSupersenses iid() {
     List<Item> order = new ArrayList<>(train);
     Collections.shuffle(order, new Random(seed ^ 0x6a6f696eL));
@@ -71,6 +72,22 @@ public final class WordNetSupersenses implements Scenario {
 
   public static int taskOf(int label) {
     return label / (CLASSES / TASKS);
+  }
+
+  @Override
+  public int tasks() {
+    return TASKS;
+  }
+
+  @Override
+  public int classes() {
+    return CLASSES;
+  }
+
+  @Override
+  public String classesOfTask(int task) {
+    int perTask = CLASSES / TASKS;
+    return task * perTask + "-" + ((task + 1) * perTask - 1);
   }
 
   /** "first word: gloss", underscores as spaces, the gloss cut before its first example sentence. */

@@ -53,7 +53,7 @@ class DemoTest {
     FashionMnist data = FashionMnist.atDefaultLocation();
     LearnerJobConfig learner = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()))
         .learners("nmc", "kvb", "er", "fetril", "finetune").build();
-    Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", data.dir(), 42,
+    Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", "split-fmnist", data.dir(), 42,
         "split-fmnist", 0, 2, learner, false, false, 5, reportDir, null), System.out);
 
     double reference = referenceAccuracy(data.train(), data.test());

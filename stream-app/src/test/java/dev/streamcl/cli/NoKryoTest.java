@@ -70,7 +70,7 @@ class NoKryoTest {
   void theWholeDemoRunsWithGenericTypesOff() throws Exception {
     Topics topics = new Topics(KafkaBrokerExtension.uniqueTopicPrefix("nokryo"));
     Demo.Result result = Demo.run(new Demo.Settings(KafkaBrokerExtension.bootstrap(), new Properties(), topics.prefix(),
-        FashionMnist.atDefaultLocation().dir(), 42, "split-fmnist", 150, 2,
+        "split-fmnist", FashionMnist.atDefaultLocation().dir(), 42, "split-fmnist", 150, 2,
         DEMO_JOB.toBuilder().publishEvery(150).build(), false, false, 5, null, null), System.out);
     assertEquals(DEMO_JOB.learners().stream().sorted().toList(), result.learners().keySet().stream().sorted().toList());
     result.learners().forEach((learner, r) -> assertTrue(r.modelVersions() > 0, learner + " published nothing"));

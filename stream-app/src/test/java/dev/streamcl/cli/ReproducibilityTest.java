@@ -100,7 +100,7 @@ class ReproducibilityTest {
         .settings(KeyValueBottleneckLearner.FAMILY,
             defaults.settings(KeyValueBottleneckLearner.FAMILY).withKeyInitTopic(kvbKeyInitTopic))
         .build();
-    return Demo.run(new Demo.Settings(bootstrap, new Properties(), topicPrefix,
+    return Demo.run(new Demo.Settings(bootstrap, new Properties(), topicPrefix, "split-fmnist",
         FashionMnist.atDefaultLocation().dir(), SEED, "split-fmnist", PER_TASK, 2, learner, false, false, 2,
         reportDir, null), System.out);
   }
