@@ -31,6 +31,11 @@ public final class TextEncoder implements Encoder {
       + " optionally token_type_ids), shapes [batch, tokens], and a float output [batch, tokens, dim]";
   /** Texts per encoder call. */
   static final int GROUP = 16;
+  /**
+   * A transformer is most of a text pipeline's work, and one stream's samples are encoded by one subtask in order:
+   * its session spreads over every core (other kernels keep one intra-op thread).
+   */
+  private static final int THREADS = Runtime.getRuntime().availableProcessors();
 
   private final OnnxKernel kernel;
   private final TokenizedText tokens;
@@ -68,7 +73,7 @@ public final class TextEncoder implements Encoder {
   private static TextEncoder open(String name, byte[] model, TokenizedText tokens, ComputeDevice device) {
     OnnxKernel kernel;
     try {
-      kernel = new OnnxKernel(model, device);
+      kernel = new OnnxKernel(model, device, THREADS);
     } catch (IllegalStateException e) {
       throw new IllegalArgumentException("Encoder model " + name + " is not a model ONNX Runtime can load ("
           + e.getMessage() + "); expected " + EXPECTED, e);

@@ -3,6 +3,7 @@ package dev.streamcl.learner;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.learner.kvb.KeyValueBottleneckLearner;
 import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
+import dev.streamcl.learner.lda.StreamingLdaLearner;
 import dev.streamcl.learner.nmc.NearestClassMeanLearner;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.learner.replay.ReplayHeadLearner;
@@ -20,6 +21,7 @@ public final class Learners {
   /** Every family, in help order. */
   public static final List<LearnerFamily<?>> FAMILIES = List.of(
       NearestClassMeanLearner.FAMILY,
+      StreamingLdaLearner.FAMILY,
       KeyValueBottleneckLearner.FAMILY,
       ReplayHeadLearner.FAMILY);
 

@@ -5,13 +5,17 @@ import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaTopics;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.FileUtils;
 
 /** The learner job on a Flink MiniCluster against a real broker, as the job tests run it. */
 final class LearnerJobRuns {
@@ -33,10 +37,22 @@ final class LearnerJobRuns {
     KafkaTopics.create(bootstrap, 2, names.toArray(String[]::new));
   }
 
-  /** Runs the job from {@code samplesTopic}, up to its end as of the start, into {@code outputs}; waits for it. */
+  /**
+   * Runs the job from {@code samplesTopic}, up to its end as of the start, into {@code outputs}; waits for it.
+   * Checkpoints go to files, as {@code streamcl learn} writes them: with every learner on, a subtask's state
+   * outgrows the JobManager's 5 MB in-memory checkpoint limit.
+   */
   static JobExecutionResult run(ClientConfigs clients, String samplesTopic, Topics outputs, LearnerJobConfig config)
       throws Exception {
-    return start(clients, samplesTopic, outputs, config, new Configuration()).getJobExecutionResult().get();
+    Path checkpoints = Files.createTempDirectory("streamcl-job-test-checkpoints");
+    Configuration flink = new Configuration();
+    flink.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+    flink.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+    try {
+      return start(clients, samplesTopic, outputs, config, flink).getJobExecutionResult().get();
+    } finally {
+      FileUtils.deleteDirectoryQuietly(checkpoints.toFile());
+    }
   }
 
   /** Starts the job as {@link #run} does, on a MiniCluster with these Flink settings. */

@@ -3,12 +3,15 @@ package dev.streamcl.cli;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.learner.Learners;
+import dev.streamcl.learner.lda.StreamingLdaLearner;
 import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.Scenarios;
 import dev.streamcl.scenario.SplitFashionMnist;
 import dev.streamcl.scenario.WordNetSupersenses;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -36,7 +39,8 @@ final class DemoCommand implements Callable<Integer> {
   String topicPrefix;
 
   @Option(names = "--scenario", defaultValue = SplitFashionMnist.NAME, description = SplitFashionMnist.NAME
-      + " (images) or " + WordNetSupersenses.NAME + " (text: the encoder defaults to minilm and --label-limit to 25)"
+      + " (images) or " + WordNetSupersenses.NAME + " (text: the encoder defaults to minilm, --label-limit to 25"
+      + " and --learners adds slda)"
       + " (default: ${DEFAULT-VALUE}).")
   String scenarioName;
 
@@ -85,11 +89,16 @@ final class DemoCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The text scenario's encoder and class count, where the command line does not name others. */
+  /**
+   * The text scenario's encoder, class count and learners (streaming LDA beside the usual five: the learner a
+   * pretrained encoder serves best), where the command line does not name others.
+   */
   private Map<String, String> scenarioDefaults() {
+    List<String> learners = new ArrayList<>(Learners.DEFAULT_RUN);
+    learners.add(1, StreamingLdaLearner.LEARNER);
     return Scenarios.readsText(scenarioName)
         ? Map.of(LearnerJobOptions.ENCODER, "minilm", LearnerJobOptions.LABEL_LIMIT,
-            Integer.toString(WordNetSupersenses.CLASSES))
+            Integer.toString(WordNetSupersenses.CLASSES), LearnerJobOptions.LEARNERS, String.join(",", learners))
         : Map.of();
   }
 

@@ -36,7 +36,8 @@ class LearnerOptionsParityTest {
       entry("--learners", "nmc,er-balanced,kvb"), entry("--kvb-preset", "larger"), entry("--kvb-keys", "topic"),
       entry("--kvb-batch", "64"), entry("--kvb-snapshot-every", "5"), entry("--replay-capacity", "250"),
       entry("--replay-batch", "16"), entry("--replay-count", "8"), entry("--replay-lr", "0.05"),
-      entry("--replay-steps", "2"), entry("--replay-seed", "7")));
+      entry("--replay-steps", "2"), entry("--replay-seed", "7"), entry("--slda-shrinkage", "0.01"),
+      entry("--slda-solve-every", "64")));
 
   @Test
   void everyOptionIsCoveredHere() {
@@ -80,7 +81,9 @@ class LearnerOptionsParityTest {
         List.of("--state-backend", "memory"), "Invalid value 'memory' for option --state-backend: expected one of "
             + "hashmap, rocksdb",
         List.of("--learners", "nmc,xyz"), "Invalid value 'nmc,xyz' for option --learners: expected a comma-separated "
-            + "list of distinct names out of nmc, kvb, er, er-balanced, fetril, finetune",
+            + "list of distinct names out of nmc, slda, kvb, er, er-balanced, fetril, finetune",
+        List.of("--slda-shrinkage", "1.5"), "Invalid value '1.5' for option --slda-shrinkage: expected a number "
+            + "between 0 and 1, e.g. 0.0001",
         List.of("--replay-lr", "-1"), "Invalid value '-1' for option --replay-lr: expected a number above 0, e.g. 0.1");
     bad.forEach((args, message) -> {
       assertEquals(message, assertThrows(IllegalArgumentException.class, () -> viaJobJar(args)).getMessage());

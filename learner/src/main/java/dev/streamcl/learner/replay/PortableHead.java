@@ -25,13 +25,21 @@ public final class PortableHead {
 
   /** logits = x·Wᵀ + b: one Gemm with W and b as initializers. */
   public static byte[] forSoftmaxHead(SoftmaxHead head) {
-    requireClasses(head.classCount());
-    GraphBuilder g = new GraphBuilder("streamcl-softmax-head")
-        .floatInput(FEATURES, "batch", head.dim())
-        .constant("W", head.weightsView().clone(), head.classCount(), head.dim())
-        .constant("b", head.biasView().clone(), head.classCount())
+    return linear("streamcl-softmax-head", head.labels(), head.weightsView().clone(), head.biasView().clone(),
+        head.dim(), "Linear softmax head trained by StreamCL; softmax(logits) = class probabilities.");
+  }
+
+  /**
+   * A linear classifier named {@code graph}: logits = x·Wᵀ + b, W [C, d] row-major in the order of {@code labels}.
+   */
+  public static byte[] linear(String graph, int[] labels, float[] weights, float[] bias, int dim, String doc) {
+    requireClasses(labels.length);
+    GraphBuilder g = new GraphBuilder(graph)
+        .floatInput(FEATURES, "batch", dim)
+        .constant("W", weights, labels.length, dim)
+        .constant("b", bias, labels.length)
         .node("Gemm", FEATURES, "W", "b").attr("transB", 1).to(LOGITS);
-    return finish(g, head.labels(), "Linear softmax head trained by StreamCL; softmax(logits) = class probabilities.");
+    return finish(g, labels, doc);
   }
 
   /**

@@ -1,0 +1,56 @@
+package dev.streamcl.learner.lda;
+
+import dev.streamcl.learner.Predictions;
+import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.onnx.GraphBuilder;
+import dev.streamcl.onnx.OnnxKernel;
+
+/**
+ * Scores a micro-batch with any {@link LinearHead} of one feature dimension: one ONNX Gemm whose weights are
+ * inputs, so one session serves every version of the head. Not thread-safe (reused input buffers).
+ */
+public final class LinearHeadKernel implements AutoCloseable {
+  private static final String FEATURES = "features";
+  private static final String WEIGHTS = "weights";
+  private static final String BIAS = "bias";
+  private static final String LOGITS = "logits";
+
+  private final int dim;
+  private final OnnxKernel kernel;
+
+  public LinearHeadKernel(int dim, ComputeDevice device) {
+    this.dim = dim;
+    this.kernel = new OnnxKernel(new GraphBuilder("linear-head-scores")
+        .floatInput(FEATURES, "batch", dim)
+        .floatInput(WEIGHTS, "classes", dim)
+        .floatInput(BIAS, "classes")
+        .node("Gemm", FEATURES, WEIGHTS, BIAS).attr("transB", 1).to(LOGITS)
+        .floatOutput(LOGITS, "batch", "classes")
+        .build(), device);
+  }
+
+  public int dim() {
+    return dim;
+  }
+
+  /** The top scores of every sample; no prediction where the head has no class yet. */
+  public Predictions predict(LinearHead head, float[] features, int batchSize) {
+    if (head.dim() != dim) {
+      throw new IllegalArgumentException("Kernel for dimension " + dim + " got a head of dimension " + head.dim());
+    }
+    if (head.classCount() == 0) {
+      return new Predictions(new int[batchSize][0], new float[batchSize][0], features, dim);
+    }
+    kernel.feed(FEATURES, features, batchSize, dim);
+    kernel.feed(WEIGHTS, head.weights(), head.classCount(), dim);
+    kernel.feed(BIAS, head.bias(), head.classCount());
+    try (OnnxKernel.Outputs out = kernel.run()) {
+      return Predictions.fromScores(out.floats(LOGITS), batchSize, head.labels(), features, dim);
+    }
+  }
+
+  @Override
+  public void close() {
+    kernel.close();
+  }
+}
