@@ -66,11 +66,8 @@ final class DemoCommand implements Callable<Integer> {
     if (evaluateEvery < 1) {
       throw new UserError("--evaluate-every must be at least 1, got " + evaluateEvery);
     }
-    if (!List.of(SplitFashionMnist.NAME, WordNetSupersenses.NAME).contains(scenarioName)) {
-      throw new UserError("The demo runs " + SplitFashionMnist.NAME + " or " + WordNetSupersenses.NAME + ", not '"
-          + scenarioName + "'; publish other scenarios with `streamcl publish` and learn them with `streamcl learn`");
-    }
-    LearnerJobConfig learner = LearnerOptions.config(spec, topicPrefix, scenarioDefaults());
+    LearnerJobConfig learner = learnerConfig();
+    EncoderCheck.opened(learner.encoder().withDevice(learner.device()));
     if (joint && !learner.runs(Demo.FINETUNE)) {
       throw new UserError("--joint reports the fine-tuned head of an i.i.d. stream: add " + Demo.FINETUNE
           + " to --learners");
@@ -87,6 +84,15 @@ final class DemoCommand implements Callable<Integer> {
     out.print(SummaryTable.format(result.report()));
     out.println("Report: " + result.reportHtml().toAbsolutePath());
     return 0;
+  }
+
+  /** The learner job's configuration: the options given, the scenario's defaults for those not given. */
+  LearnerJobConfig learnerConfig() {
+    if (!List.of(SplitFashionMnist.NAME, WordNetSupersenses.NAME).contains(scenarioName)) {
+      throw new UserError("The demo runs " + SplitFashionMnist.NAME + " or " + WordNetSupersenses.NAME + ", not '"
+          + scenarioName + "'; publish other scenarios with `streamcl publish` and learn them with `streamcl learn`");
+    }
+    return LearnerJobOptions.config(LearnerJobOptions.values(spec, scenarioDefaults()), topicPrefix);
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.streamcl.cli;
 
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
-import java.util.Map;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -15,12 +14,7 @@ final class LearnerOptions {
 
   /** The configuration; its encoder is opened once on its device, so a bad file or device fails before any job. */
   static LearnerJobConfig config(CommandSpec spec, String topicPrefix) {
-    return config(spec, topicPrefix, Map.of());
-  }
-
-  /** As {@link #config(CommandSpec, String)}; {@code defaults} (by option name) replace those of options not given. */
-  static LearnerJobConfig config(CommandSpec spec, String topicPrefix, Map<String, String> defaults) {
-    LearnerJobConfig config = LearnerJobOptions.config(LearnerJobOptions.values(spec, defaults), topicPrefix);
+    LearnerJobConfig config = parse(spec, topicPrefix);
     EncoderCheck.opened(config.encoder().withDevice(config.device()));
     return config;
   }
