@@ -283,7 +283,7 @@ class DemoTest {
   }
 
   /** The nearest of the first {@code classes} means. */
-  private static int nearest(double[] x, double[][] means, int classes) {
+  static int nearest(double[] x, double[][] means, int classes) {
     int best = -1;
     double bestDistance = Double.MAX_VALUE;
     for (int c = 0; c < classes; c++) {

@@ -100,7 +100,7 @@ class WordNetDemoTest {
         double[] x = normalised(test[n]);
         count[sample.getTaskId()]++;
         for (int i = 0; i < tasks; i++) {
-          correct[i][sample.getTaskId()] += nearest(x, means, perTask * (i + 1)) == sample.getLabel() ? 1 : 0;
+          correct[i][sample.getTaskId()] += DemoTest.nearest(x, means, perTask * (i + 1)) == sample.getLabel() ? 1 : 0;
         }
       }
       double[][] r = new double[tasks][tasks];
@@ -158,23 +158,6 @@ class WordNetDemoTest {
       out[k] = x[k] / norm;
     }
     return out;
-  }
-
-  private static int nearest(double[] x, double[][] means, int classes) {
-    int best = -1;
-    double bestDistance = Double.MAX_VALUE;
-    for (int c = 0; c < classes; c++) {
-      double distance = 0;
-      for (int k = 0; k < x.length; k++) {
-        double d = x[k] - means[c][k];
-        distance += d * d;
-      }
-      if (distance < bestDistance) {
-        bestDistance = distance;
-        best = c;
-      }
-    }
-    return best;
   }
 
   private static ReportData.LearnerReport learnerReport(ReportData report, String learner) {

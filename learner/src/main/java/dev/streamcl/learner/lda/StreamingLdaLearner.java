@@ -1,9 +1,8 @@
 package dev.streamcl.learner.lda;
 
+import dev.streamcl.events.DenseTensors;
 import dev.streamcl.events.EncoderIdentity;
-import dev.streamcl.events.FloatBytes;
 import dev.streamcl.events.ModelUpdate;
-import dev.streamcl.events.NamedTensor;
 import dev.streamcl.events.UpdateKind;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.FeatureBatch;
@@ -168,9 +167,9 @@ public final class StreamingLdaLearner implements ContinualLearner<StreamingLdaS
         .setKind(UpdateKind.SNAPSHOT).setBaseVersion(null)
         .setEncoderIdentity(EncoderIdentity.newBuilder(encoder).build())
         .setClasses(Arrays.stream(state.labels()).boxed().collect(Collectors.toList()))
-        .setTensors(List.of(dense(CLASS_SUMS, floats(state.sums()), classes, d),
-            dense(CLASS_COUNTS, counts, classes),
-            dense(OUTER_PRODUCTS, floats(state.outerProducts()), StreamingLdaState.triangle(d))))
+        .setTensors(List.of(DenseTensors.of(CLASS_SUMS, floats(state.sums()), classes, d),
+            DenseTensors.of(CLASS_COUNTS, counts, classes),
+            DenseTensors.of(OUTER_PRODUCTS, floats(state.outerProducts()), StreamingLdaState.triangle(d))))
         .setSamplesSeen(state.samplesSeen()).setLabelledSeen(state.labelledSeen())
         .setSourceOffsets(List.copyOf(p.sourceOffsets()))
         .setCreatedAt(p.createdAt());
@@ -197,13 +196,5 @@ public final class StreamingLdaLearner implements ContinualLearner<StreamingLdaS
       floats[i] = (float) values[i];
     }
     return floats;
-  }
-
-  private static NamedTensor dense(String name, float[] values, int... shape) {
-    return NamedTensor.newBuilder().setName(name)
-        .setShape(Arrays.stream(shape).boxed().collect(Collectors.toList()))
-        .setFirstRow(0).setRowIndices(null)
-        .setValues(FloatBytes.toBytes(values))
-        .build();
   }
 }

@@ -46,11 +46,14 @@ public final class ClassMeanState implements Serializable {
     return state;
   }
 
-  /** Learns one labelled sample: adds {@code features[offset .. offset+dim)} to its class. */
-  public void add(float[] normalizedFeatures, int offset, int label) {
+  /**
+   * Learns one labelled sample: adds {@code features[offset .. offset+dim)} to its class (NMC adds normalised
+   * features; streaming LDA keeps its class sums of raw features in this state too).
+   */
+  public void add(float[] features, int offset, int label) {
     int row = classIndexOrAdd(label) * dim;
     for (int k = 0; k < dim; k++) {
-      sums[row + k] += normalizedFeatures[offset + k];
+      sums[row + k] += features[offset + k];
     }
     counts[row / dim]++;
     samplesSeen++;

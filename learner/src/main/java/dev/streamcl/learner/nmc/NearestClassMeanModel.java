@@ -1,5 +1,6 @@
 package dev.streamcl.learner.nmc;
 
+import dev.streamcl.events.DenseTensors;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.FloatBytes;
 import dev.streamcl.events.ModelUpdate;
@@ -77,8 +78,8 @@ public final class NearestClassMeanModel {
         .setKind(UpdateKind.SNAPSHOT).setBaseVersion(null)
         .setEncoderIdentity(EncoderIdentity.newBuilder(encoder).build())
         .setClasses(Arrays.stream(labels).boxed().collect(Collectors.toList()))
-        .setTensors(List.of(dense(CLASS_SUMS, sums, labels.length, dim()),
-            dense(CLASS_COUNTS, countValues, labels.length)))
+        .setTensors(List.of(DenseTensors.of(CLASS_SUMS, sums, labels.length, dim()),
+            DenseTensors.of(CLASS_COUNTS, countValues, labels.length)))
         .setSamplesSeen(samplesSeen).setLabelledSeen(labelledSeen)
         .setSourceOffsets(List.copyOf(sourceOffsets))
         .setCreatedAt(createdAt)
@@ -150,14 +151,6 @@ public final class NearestClassMeanModel {
   // For the kernel: serving uploads the sums on every call, so skip the defensive copy.
   float[] sumsView() {
     return sums;
-  }
-
-  private static NamedTensor dense(String name, float[] values, int... shape) {
-    return NamedTensor.newBuilder().setName(name)
-        .setShape(Arrays.stream(shape).boxed().collect(Collectors.toList()))
-        .setFirstRow(0).setRowIndices(null)
-        .setValues(FloatBytes.toBytes(values))
-        .build();
   }
 
   private static float[] denseValues(ModelUpdate update, String name, int... shape) {

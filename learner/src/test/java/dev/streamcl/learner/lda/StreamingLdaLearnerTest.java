@@ -104,10 +104,7 @@ class StreamingLdaLearnerTest {
         assertEquals(reference.cov[i][j], cov[i * DIM + j], 1e-4 * Math.abs(reference.cov[i][j]) + 1e-9);
       }
     }
-    float[] test = new float[400 * DIM];
-    for (int i = 0; i < 400; i++) {
-      System.arraycopy(x[1600 + i], 0, test, i * DIM, DIM);
-    }
+    float[] test = rows(x, 1600, 400);
     Predictions ours = kernel.predict(StreamingLda.head(state, SETTINGS.shrinkage()), test, 400);
     int correct = 0;
     int nmcCorrect = 0;
@@ -166,10 +163,7 @@ class StreamingLdaLearnerTest {
     StreamingLdaLearner learner = new StreamingLdaLearner(SETTINGS, ENCODER);
     StreamingLdaState state = learn(learner, x, labels, 0, 400);
     ModelUpdate snapshot = learner.snapshot(state, new Publication("s", 3, 400, 400, List.of(), Instant.EPOCH));
-    float[] test = new float[100 * DIM];
-    for (int i = 0; i < 100; i++) {
-      System.arraycopy(x[400 + i], 0, test, i * DIM, DIM);
-    }
+    float[] test = rows(x, 400, 100);
     Predictions expected = kernel.predict(StreamingLda.head(state, SETTINGS.shrinkage()), test, 100);
     byte[] portable = new byte[snapshot.getPortableModel().remaining()];
     snapshot.getPortableModel().duplicate().get(portable);
@@ -184,6 +178,14 @@ class StreamingLdaLearnerTest {
     }
     StreamingLdaStateSchema schema = new StreamingLdaStateSchema();
     assertEquals(state, schema.read(schema.write(state)));
+  }
+
+  private static float[] rows(float[][] x, int from, int n) {
+    float[] rows = new float[n * DIM];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(x[from + i], 0, rows, i * DIM, DIM);
+    }
+    return rows;
   }
 
   /** Two-pass statistics and Gauss–Jordan inversion, from the definitions. */
