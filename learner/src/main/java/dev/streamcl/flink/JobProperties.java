@@ -31,7 +31,7 @@ public final class JobProperties {
     p.put("maxPayloadBytes", Integer.toString(config.maxPayloadBytes()));
     p.put("microBatchSize", Integer.toString(config.microBatchSize()));
     p.put("publishAtTaskEnd", Boolean.toString(config.publishPolicy().atTaskEnd()));
-    p.putAll(config.families().record());
+    p.putAll(config.families().record(config.learners()));
     Map<String, String> prefixed = new TreeMap<>();
     p.forEach((key, value) -> prefixed.put(PREFIX + key, value));
     return prefixed;
@@ -47,6 +47,7 @@ public final class JobProperties {
       }
     });
     LearnerJobConfig defaults = LearnerJobOptions.defaults();
+    List<String> learners = List.of(RecordedValues.get(recorded, "learners").split(","));
     return defaults.toBuilder()
         .encoder(EncoderSpec.parse(RecordedValues.get(recorded, "encoder"), device))
         .device(device)
@@ -57,8 +58,8 @@ public final class JobProperties {
         .maxPayloadBytes(integer(recorded, "maxPayloadBytes"))
         .parallelism(parallelism)
         .checkpointIntervalMs(checkpointIntervalMs)
-        .learners(List.of(RecordedValues.get(recorded, "learners").split(",")))
-        .families(Learners.fromRecord(recorded))
+        .learners(learners)
+        .families(Learners.fromRecord(recorded, learners, defaults.families()))
         .build();
   }
 

@@ -31,11 +31,17 @@ public final class FamilySettings implements Serializable {
     return new FamilySettings(copy);
   }
 
-  /** Every family's settings as {@code job.*} properties (prefix not included). */
-  public Map<String, String> record() {
+  /**
+   * The settings of the families that offer one of {@code learners} as {@code job.*} properties (prefix not
+   * included): a family that does not run has nothing to say about the run, and adding a family leaves the
+   * updates of runs without it byte for byte as they were.
+   */
+  public Map<String, String> record(List<String> learners) {
     Map<String, String> recorded = new LinkedHashMap<>();
     for (LearnerFamily<?> family : Learners.FAMILIES) {
-      recorded.putAll(recordOf(family));
+      if (Learners.offersAny(family, learners)) {
+        recorded.putAll(recordOf(family));
+      }
     }
     return recorded;
   }

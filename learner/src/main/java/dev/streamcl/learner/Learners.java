@@ -64,11 +64,21 @@ public final class Learners {
     return new FamilySettings(settings);
   }
 
-  /** Each family's settings as a run recorded them ({@code job.*} properties, prefix removed). */
-  public static FamilySettings fromRecord(Map<String, String> recorded) {
+  /**
+   * Each family's settings as a run of {@code learners} recorded them ({@code job.*} properties, prefix removed);
+   * families that did not run (and recorded nothing) keep {@code defaults}.
+   */
+  public static FamilySettings fromRecord(Map<String, String> recorded, List<String> learners,
+      FamilySettings defaults) {
     Map<LearnerFamily<?>, Serializable> settings = new LinkedHashMap<>();
-    FAMILIES.forEach(family -> settings.put(family, family.fromRecord(recorded)));
+    FAMILIES.forEach(family -> settings.put(family, offersAny(family, learners) ? family.fromRecord(recorded)
+        : defaults.of(family)));
     return new FamilySettings(settings);
+  }
+
+  /** Whether {@code family} offers one of {@code learners}. */
+  static boolean offersAny(LearnerFamily<?> family, List<String> learners) {
+    return learners.stream().anyMatch(family.learners()::containsKey);
   }
 
   /** The learner named {@code name}, built with its family's settings. */
