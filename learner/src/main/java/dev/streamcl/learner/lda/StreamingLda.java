@@ -13,6 +13,9 @@ public final class StreamingLda {
   public static LinearHead head(StreamingLdaState state, double shrinkage) {
     int d = state.dim();
     int classes = state.classCount();
+    if (classes == 0) { // nothing to score yet: skip the d³ factorisation a stream's first minibatch would pay
+      return new LinearHead(new int[0], d, new float[0], new float[0]);
+    }
     double[] a = state.covariance();
     for (int i = 0; i < d * d; i++) {
       a[i] *= 1 - shrinkage;
