@@ -6,6 +6,7 @@ import dev.streamcl.learner.kvb.KeyValueBottleneckModel;
 import dev.streamcl.learner.lda.StreamingLdaLearner;
 import dev.streamcl.learner.nmc.NearestClassMeanLearner;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
+import dev.streamcl.learner.ranpac.RanpacLearner;
 import dev.streamcl.learner.replay.ReplayHeadLearner;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ public final class Learners {
   public static final List<LearnerFamily<?>> FAMILIES = List.of(
       NearestClassMeanLearner.FAMILY,
       StreamingLdaLearner.FAMILY,
+      RanpacLearner.FAMILY,
       KeyValueBottleneckLearner.FAMILY,
       ReplayHeadLearner.FAMILY);
 

@@ -5,6 +5,7 @@ import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.learner.Learners;
 import dev.streamcl.learner.lda.StreamingLdaLearner;
+import dev.streamcl.learner.ranpac.RanpacLearner;
 import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.Scenarios;
 import dev.streamcl.scenario.SplitFashionMnist;
@@ -40,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--scenario", defaultValue = SplitFashionMnist.NAME, description = SplitFashionMnist.NAME
       + " (images) or " + WordNetSupersenses.NAME + " (text: the encoder defaults to minilm, --label-limit to 25"
-      + " and --learners adds slda)"
+      + " and --learners adds slda and ranpac)"
       + " (default: ${DEFAULT-VALUE}).")
   String scenarioName;
 
@@ -96,12 +97,13 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * The text scenario's encoder, class count and learners (streaming LDA beside the usual five: the learner a
-   * pretrained encoder serves best), where the command line does not name others.
+   * The text scenario's encoder, class count and learners (streaming LDA and RanPAC beside the usual five: the
+   * learners a pretrained encoder serves best), where the command line does not name others.
    */
   private Map<String, String> scenarioDefaults() {
     List<String> learners = new ArrayList<>(Learners.DEFAULT_RUN);
     learners.add(1, StreamingLdaLearner.LEARNER);
+    learners.add(2, RanpacLearner.LEARNER);
     return Scenarios.readsText(scenarioName)
         ? Map.of(LearnerJobOptions.ENCODER, "minilm", LearnerJobOptions.LABEL_LIMIT,
             Integer.toString(WordNetSupersenses.CLASSES), LearnerJobOptions.LEARNERS, String.join(",", learners))

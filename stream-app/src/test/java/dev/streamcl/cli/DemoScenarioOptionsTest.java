@@ -16,7 +16,7 @@ import picocli.CommandLine;
 /** `demo --scenario`: the text scenario brings its encoder, class count and learners unless the options say else. */
 class DemoScenarioOptionsTest {
   @Test
-  void theTextScenarioDefaultsToMinilmTwentyFiveClassesAndStreamingLda() {
+  void theTextScenarioDefaultsToMinilmTwentyFiveClassesStreamingLdaAndRanpac() {
     LearnerJobConfig text = config("--scenario", "wordnet-supersenses");
 
     assertTrue(text.encoder().readsText());
@@ -24,6 +24,7 @@ class DemoScenarioOptionsTest {
     assertEquals(25, text.labelLimit());
     List<String> expected = new ArrayList<>(Learners.DEFAULT_RUN);
     expected.add(1, "slda");
+    expected.add(2, "ranpac");
     assertEquals(expected, text.learners());
   }
 

@@ -37,7 +37,8 @@ class LearnerOptionsParityTest {
       entry("--kvb-batch", "64"), entry("--kvb-snapshot-every", "5"), entry("--replay-capacity", "250"),
       entry("--replay-batch", "16"), entry("--replay-count", "8"), entry("--replay-lr", "0.05"),
       entry("--replay-steps", "2"), entry("--replay-seed", "7"), entry("--slda-shrinkage", "0.01"),
-      entry("--slda-solve-every", "64")));
+      entry("--slda-solve-every", "64"), entry("--ranpac-dim", "512"), entry("--ranpac-seed", "3"),
+      entry("--ranpac-solve-every", "1000")));
 
   @Test
   void everyOptionIsCoveredHere() {
@@ -81,9 +82,11 @@ class LearnerOptionsParityTest {
         List.of("--state-backend", "memory"), "Invalid value 'memory' for option --state-backend: expected one of "
             + "hashmap, rocksdb",
         List.of("--learners", "nmc,xyz"), "Invalid value 'nmc,xyz' for option --learners: expected a comma-separated "
-            + "list of distinct names out of nmc, slda, kvb, er, er-balanced, fetril, finetune",
+            + "list of distinct names out of nmc, slda, ranpac, kvb, er, er-balanced, fetril, finetune",
         List.of("--slda-shrinkage", "1.5"), "Invalid value '1.5' for option --slda-shrinkage: expected a number "
             + "between 0 and 1, e.g. 0.0001",
+        List.of("--ranpac-dim", "20000"), "Invalid value '20000' for option --ranpac-dim: expected a dimension up to "
+            + "10000, e.g. 1024 or 2048",
         List.of("--replay-lr", "-1"), "Invalid value '-1' for option --replay-lr: expected a number above 0, e.g. 0.1");
     bad.forEach((args, message) -> {
       assertEquals(message, assertThrows(IllegalArgumentException.class, () -> viaJobJar(args)).getMessage());
@@ -93,7 +96,7 @@ class LearnerOptionsParityTest {
 
   @Test
   void helpListsEveryLearnerFromTheRegistry() {
-    String help = StreamCl.commandLine().getSubcommands().get("learn").getUsageMessage();
+    String help = StreamCl.commandLine().getSubcommands().get("learn").getUsageMessage().replaceAll("\\s+", " ");
     for (String learner : dev.streamcl.learner.Learners.names()) {
       assertTrue(help.contains(learner + " ("), learner + " missing from --learners help:\n" + help);
     }

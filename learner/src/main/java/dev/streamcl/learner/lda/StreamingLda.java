@@ -1,5 +1,8 @@
 package dev.streamcl.learner.lda;
 
+import dev.streamcl.learner.linear.Cholesky;
+import dev.streamcl.learner.linear.LinearHead;
+
 /**
  * Streaming LDA's classifier from its statistics (Hayes and Kanan 2020, section 3): with the shared covariance
  * Σ shrunk towards the identity, Λ = ((1 − ε) Σ + ε I)⁻¹, class c scores x·Λμ_c − ½ μ_cᵀΛμ_c. The precision is
@@ -23,65 +26,33 @@ public final class StreamingLda {
     for (int i = 0; i < d; i++) {
       a[i * d + i] += shrinkage;
     }
-    double[] lower = cholesky(a, d);
     double[] means = state.means();
+    double[] meanColumns = new double[d * classes]; // [d, classes]: one right-hand side per class
+    for (int c = 0; c < classes; c++) {
+      for (int k = 0; k < d; k++) {
+        meanColumns[k * classes + c] = means[c * d + k];
+      }
+    }
+    double[] w = factor(a, d).solve(meanColumns, classes); // Λμ_c, column c
     float[] weights = new float[classes * d];
     float[] bias = new float[classes];
-    double[] column = new double[d];
     for (int c = 0; c < classes; c++) {
-      System.arraycopy(means, c * d, column, 0, d);
-      double[] w = solve(lower, d, column);
       double muLambdaMu = 0;
       for (int k = 0; k < d; k++) {
-        weights[c * d + k] = (float) w[k];
-        muLambdaMu += means[c * d + k] * w[k];
+        weights[c * d + k] = (float) w[k * classes + c];
+        muLambdaMu += means[c * d + k] * w[k * classes + c];
       }
       bias[c] = (float) (-0.5 * muLambdaMu);
     }
     return new LinearHead(state.labels(), d, weights, bias);
   }
 
-  /** L with L Lᵀ = a (a symmetric positive definite, [d, d] row-major); L row-major, upper part zero. */
-  static double[] cholesky(double[] a, int d) {
-    double[] l = new double[d * d];
-    for (int i = 0; i < d; i++) {
-      for (int j = 0; j <= i; j++) {
-        double sum = a[i * d + j];
-        for (int k = 0; k < j; k++) {
-          sum -= l[i * d + k] * l[j * d + k];
-        }
-        if (i == j) {
-          if (sum <= 0) {
-            throw new ArithmeticException("The shrunk covariance is not positive definite (pivot " + sum + " at "
-                + i + "); raise the shrinkage");
-          }
-          l[i * d + i] = Math.sqrt(sum);
-        } else {
-          l[i * d + j] = sum / l[j * d + j];
-        }
-      }
+  private static Cholesky factor(double[] a, int d) {
+    try {
+      return Cholesky.factor(a, d);
+    } catch (ArithmeticException e) {
+      throw new ArithmeticException("The shrunk covariance is not positive definite (" + e.getMessage()
+          + "); raise the shrinkage");
     }
-    return l;
-  }
-
-  /** x with L Lᵀ x = b. */
-  static double[] solve(double[] l, int d, double[] b) {
-    double[] y = new double[d];
-    for (int i = 0; i < d; i++) {
-      double sum = b[i];
-      for (int k = 0; k < i; k++) {
-        sum -= l[i * d + k] * y[k];
-      }
-      y[i] = sum / l[i * d + i];
-    }
-    double[] x = new double[d];
-    for (int i = d - 1; i >= 0; i--) {
-      double sum = y[i];
-      for (int k = i + 1; k < d; k++) {
-        sum -= l[k * d + i] * x[k];
-      }
-      x[i] = sum / l[i * d + i];
-    }
-    return x;
   }
 }

@@ -13,6 +13,8 @@ import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.Publication;
 import dev.streamcl.learner.StateMerge;
 import dev.streamcl.learner.StateSchema;
+import dev.streamcl.learner.linear.LinearHead;
+import dev.streamcl.learner.linear.LinearHeadKernel;
 import dev.streamcl.learner.replay.PortableHead;
 import dev.streamcl.onnx.ComputeDevice;
 import java.io.Serializable;

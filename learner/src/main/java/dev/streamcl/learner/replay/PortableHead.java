@@ -43,6 +43,23 @@ public final class PortableHead {
   }
 
   /**
+   * RanPAC (McDonnell et al. 2023): logits = ReLU(x·P)·Wᵀ, the random projection P [d, M] and the read-out W
+   * [C, M] as initializers.
+   */
+  public static byte[] randomProjection(int[] labels, float[] projection, int dim, int projectionDim,
+      float[] readout, String doc) {
+    requireClasses(labels.length);
+    GraphBuilder g = new GraphBuilder("streamcl-ranpac")
+        .floatInput(FEATURES, "batch", dim)
+        .constant("P", projection, dim, projectionDim)
+        .constant("W", readout, labels.length, projectionDim)
+        .node("MatMul", FEATURES, "P").to("linear")
+        .node("Relu", "linear").to("projected")
+        .node("Gemm", "projected", "W").attr("transB", 1).to(LOGITS);
+    return finish(g, labels, doc);
+  }
+
+  /**
    * Nearest class mean (Janson et al. 2022) on L2-normalised features: x̂ = x / max(‖x‖, 1e-12),
    * logits = 2·x̂·mᵀ − ‖m‖², which is −‖x̂ − m‖² + 1 for a unit x̂, so argmax = nearest mean.
    *

@@ -9,6 +9,8 @@ import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Predictions;
 import dev.streamcl.learner.Publication;
+import dev.streamcl.learner.linear.LinearHead;
+import dev.streamcl.learner.linear.LinearHeadKernel;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.onnx.OnnxKernel;
 import java.time.Instant;

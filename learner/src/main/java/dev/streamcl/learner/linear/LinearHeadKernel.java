@@ -1,4 +1,4 @@
-package dev.streamcl.learner.lda;
+package dev.streamcl.learner.linear;
 
 import dev.streamcl.learner.Predictions;
 import dev.streamcl.onnx.ComputeDevice;
@@ -35,17 +35,25 @@ public final class LinearHeadKernel implements AutoCloseable {
 
   /** The top scores of every sample; no prediction where the head has no class yet. */
   public Predictions predict(LinearHead head, float[] features, int batchSize) {
+    return predict(head, features, batchSize, features, dim);
+  }
+
+  /**
+   * Scores the rows of {@code inputs} [batch, dim] (features a learner derived, e.g. a random projection) while the
+   * predictions carry the samples' own {@code features} [batch, featureDim].
+   */
+  public Predictions predict(LinearHead head, float[] inputs, int batchSize, float[] features, int featureDim) {
     if (head.dim() != dim) {
       throw new IllegalArgumentException("Kernel for dimension " + dim + " got a head of dimension " + head.dim());
     }
     if (head.classCount() == 0) {
-      return new Predictions(new int[batchSize][0], new float[batchSize][0], features, dim);
+      return new Predictions(new int[batchSize][0], new float[batchSize][0], features, featureDim);
     }
-    kernel.feed(FEATURES, features, batchSize, dim);
+    kernel.feed(FEATURES, inputs, batchSize, dim);
     kernel.feed(WEIGHTS, head.weights(), head.classCount(), dim);
     kernel.feed(BIAS, head.bias(), head.classCount());
     try (OnnxKernel.Outputs out = kernel.run()) {
-      return Predictions.fromScores(out.floats(LOGITS), batchSize, head.labels(), features, dim);
+      return Predictions.fromScores(out.floats(LOGITS), batchSize, head.labels(), features, featureDim);
     }
   }
 

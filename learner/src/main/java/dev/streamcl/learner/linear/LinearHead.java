@@ -1,4 +1,4 @@
-package dev.streamcl.learner.lda;
+package dev.streamcl.learner.linear;
 
 /** A linear classifier: logits = x·Wᵀ + b, W [classes, dim] row-major, one row per label. */
 public record LinearHead(int[] labels, int dim, float[] weights, float[] bias) {
