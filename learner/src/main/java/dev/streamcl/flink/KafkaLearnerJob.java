@@ -23,6 +23,8 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,6 +37,8 @@ import picocli.CommandLine.Spec;
  * point of the job jar for {@code flink run}.
  */
 public final class KafkaLearnerJob {
+  private static final Logger LOG = LoggerFactory.getLogger(KafkaLearnerJob.class);
+
   private KafkaLearnerJob() {}
 
   /**
@@ -70,6 +74,14 @@ public final class KafkaLearnerJob {
     }
     Source<RawRecord, ?, ?> kafkaSource = stopAt == null ? source.build()
         : new RestorableBoundedSource<>(source.build(), inputTopics, clients.admin());
+    WarmupSupply warmupSupply = WarmupSupply.count(clients, config.warmupTopics().keySet());
+    config.warmupTopics().forEach((topic, wanted) -> {
+      if (warmupSupply.isEmpty(topic)) {
+        LOG.warn(warmupSupply.describe(topic, wanted));
+      } else {
+        LOG.info(warmupSupply.describe(topic, wanted));
+      }
+    });
     return new LearnerJob(config,
         env -> afterSource.apply(env.fromSource(kafkaSource, WatermarkStrategy.noWatermarks(), "samples")
             .uid("samples")),
@@ -81,7 +93,7 @@ public final class KafkaLearnerJob {
             d -> d.getSourceTopic() + "/" + d.getPartition() + "/" + d.getOffset(),
             d -> d.getSourceTopic() + "/" + d.getPartition()),
         sink(clients, outputs, outputs.alerts().name(), "alerts", EventCodec::alerts,
-            a -> Topics.modelKey(a.getStreamId(), a.getLearner()), Alert::getStreamId));
+            a -> Topics.modelKey(a.getStreamId(), a.getLearner()), Alert::getStreamId), warmupSupply);
   }
 
   /** What the job reads: the samples topic and the learners' warm-up topics. */

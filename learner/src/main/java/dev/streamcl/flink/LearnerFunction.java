@@ -46,6 +46,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private final ContinualLearner<S, K> learner;
   private final PublishPolicy publish;
   private final ComputeDevice device;
+  private final WarmupSupply warmupSupply;
 
   private transient ValueState<S> model;
   private transient ValueState<PublishProgress> progress;
@@ -56,9 +57,16 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private transient Counter quarantinedSamples;
 
   public LearnerFunction(ContinualLearner<S, K> learner, PublishPolicy publish, ComputeDevice device) {
+    this(learner, publish, device, WarmupSupply.UNCOUNTED);
+  }
+
+  /** {@code warmupSupply}: the warm-up samples each stream had in the learner's warm-up topic at job start. */
+  public LearnerFunction(ContinualLearner<S, K> learner, PublishPolicy publish, ComputeDevice device,
+      WarmupSupply warmupSupply) {
     this.learner = learner;
     this.publish = publish;
     this.device = device;
+    this.warmupSupply = warmupSupply;
   }
 
   /** The keyed state holding a learner's model, under its versioned schema. */
@@ -206,29 +214,48 @@ public final class LearnerFunction<S, K extends AutoCloseable>
       progress.update(published);
     }
 
-    /** Fits the learner's initial state once enough warm-up samples arrived (or the input ended with some). */
+    /**
+     * Fits the learner's initial state once enough warm-up samples arrived (or the input ended with some): from
+     * its warm-up topic, up to what the topic held for this stream at job start; from the stream itself when
+     * the topic held none for it (or the input ended before any came), said on the alerts output.
+     */
     void warmUpIfReady(boolean inputEnded) throws Exception {
       Warmup<S> warmup = learner.warmup();
       if (state != null || warmup == null) {
         return;
       }
+      int wanted = warmup.samplesWanted();
       ListState<FeatureBatch> candidates = warmup.topic() == null ? waiting : warmupSamples;
-      if (warmup.topic() != null && inputEnded && WaitingSamples.count(warmupSamples) == 0) {
-        candidates = waiting; // no warm-up data arrived: fall back to the stream itself
+      boolean fallback = false;
+      if (warmup.topic() != null) {
+        int supplied = warmupSupply.samples(warmup.topic(), ctx.getCurrentKey());
+        fallback = supplied == 0 || (inputEnded && WaitingSamples.count(warmupSamples) == 0);
+        candidates = fallback ? waiting : warmupSamples;
+        wanted = supplied > 0 ? Math.min(wanted, supplied) : wanted;
       }
       int available = WaitingSamples.count(candidates);
-      if (available == 0 || (available < warmup.samplesWanted() && !inputEnded)) {
+      if (available == 0 || (available < wanted && !inputEnded)) {
         return;
       }
       FeatureBatch source = WaitingSamples.joined(candidates);
-      FeatureBatch fitOn = source.slice(0, Math.min(warmup.samplesWanted(), source.size()));
+      FeatureBatch fitOn = source.slice(0, Math.min(wanted, source.size()));
       state = guarded(() -> warmup.fit(fitOn));
       warmupSamples.clear();
+      if (fallback) {
+        warn(learner.name() + " on stream " + ctx.getCurrentKey() + ": " + warmup.topic() + " held no warm-up "
+            + "samples for this stream, so it fitted on the stream's own first " + fitOn.size() + " samples; "
+            + "publish unlabelled samples of every class there (streamcl publish --key-init-samples N) before the "
+            + "job starts to fit on the whole input distribution.");
+      }
       String shortfall = guarded(() -> warmup.shortfall(fitOn.size()));
       if (shortfall != null) {
-        ctx.output(OutputTags.ALERTS, alert(ctx.getCurrentKey(), AlertSeverity.WARNING,
-            learner.name() + " on stream " + ctx.getCurrentKey() + ": " + shortfall, published));
+        warn(learner.name() + " on stream " + ctx.getCurrentKey() + ": " + shortfall);
       }
+    }
+
+    private void warn(String message) {
+      LOG.warn(message);
+      ctx.output(OutputTags.ALERTS, alert(ctx.getCurrentKey(), AlertSeverity.WARNING, message, published));
     }
 
     /** Learns every complete minibatch that waits; a partial one waits unless the input ended. */

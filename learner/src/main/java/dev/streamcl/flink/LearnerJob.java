@@ -40,6 +40,7 @@ public final class LearnerJob {
   private final Sink<ModelUpdate> modelUpdates;
   private final Sink<DeadLetter> deadLetters;
   private final Sink<Alert> alerts;
+  private final WarmupSupply warmupSupply;
 
   /**
    * {@code predictions} gives each learner a sink of its own (by learner name), chained to the learner's
@@ -49,6 +50,14 @@ public final class LearnerJob {
   public LearnerJob(LearnerJobConfig config, Function<StreamExecutionEnvironment, DataStream<RawRecord>> source,
       Function<String, Sink<Prediction>> predictions, Sink<ModelUpdate> modelUpdates, Sink<DeadLetter> deadLetters,
       Sink<Alert> alerts) {
+    this(config, source, predictions, modelUpdates, deadLetters, alerts, WarmupSupply.UNCOUNTED);
+  }
+
+  /** As above, with the warm-up samples each stream had in each warm-up topic when the job started. */
+  public LearnerJob(LearnerJobConfig config, Function<StreamExecutionEnvironment, DataStream<RawRecord>> source,
+      Function<String, Sink<Prediction>> predictions, Sink<ModelUpdate> modelUpdates, Sink<DeadLetter> deadLetters,
+      Sink<Alert> alerts, WarmupSupply warmupSupply) {
+    this.warmupSupply = warmupSupply;
     this.config = config;
     this.source = source;
     this.predictions = predictions;
@@ -115,7 +124,7 @@ public final class LearnerJob {
     for (ContinualLearner<?, ?> learner : plugins) {
       learners.add(samplesFor(learner, features, warmupTopics)
           .keyBy(batch -> batch.streamId)
-          .process(new LearnerFunction<>(learner, config.publishPolicy(), config.device()),
+          .process(new LearnerFunction<>(learner, config.publishPolicy(), config.device(), warmupSupply),
               new AvroTypeInfo<>(Prediction.class))
           .name("learn-" + learner.name()).uid("learn-" + learner.name()));
     }

@@ -65,6 +65,10 @@ public final class OnnxKernel implements AutoCloseable {
   private static Opened open(byte[] model, ComputeDevice device, int intraOpThreads) throws OrtException {
     try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
       options.setIntraOpNumThreads(intraOpThreads);
+      if (intraOpThreads != 1) {
+        // Idle pool threads would spin for work and take the cores the job's other operators need.
+        options.addConfigEntry("session.intra_op.allow_spinning", "0");
+      }
       options.setInterOpNumThreads(1);
       options.setDeterministicCompute(true);
       ComputeDevice used = device.configure(options);

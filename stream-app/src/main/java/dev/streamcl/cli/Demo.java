@@ -200,7 +200,7 @@ public final class Demo {
       publisher.publish(scenario.iid(), settings.jointStreamId());
     }
     settings.learner().warmupTopics().forEach((topic, samples) -> {
-      out.println("Publishing " + samples + " unlabelled samples of all classes to " + topic);
+      out.printf("Publishing %,d unlabelled samples of all classes to %s%n", samples, topic);
       publisher.publishUnlabelled(scenario, settings.streamId(), topic, samples);
     });
   }

@@ -21,9 +21,9 @@ final class PublishCommand implements Callable<Integer> {
 
   @Mixin ScenarioOptions scenarioOptions;
 
-  @Option(names = "--key-init-samples", defaultValue = "0",
-      description = "Also write N unlabelled training images of all classes to <prefix>.key-init, for KVB keys"
-          + " (default: none).")
+  @Option(names = "--key-init-samples", defaultValue = "10000",
+      description = "Also write N unlabelled training samples drawn from all classes to <prefix>.key-init, where"
+          + " KVB fits its keys (default: ${DEFAULT-VALUE}, what KVB's default preset uses; 0: none).")
   int keyInitSamples;
 
   @Option(names = "--no-progress", description = "Do not draw a progress bar.")

@@ -212,7 +212,8 @@ public final class Evaluator implements AutoCloseable {
   }
 
   private List<EvalResult> evaluate(ModelUpdate whole, TestSet test) {
-    Map<Integer, long[]> perTask = new TreeMap<>();
+    Map<Integer, ClassTally> perTask = new TreeMap<>();
+    ClassTally all = new ClassTally();
     try (ServableModel model = ServableModels.fromSnapshot(whole, encoderSpec.device())) {
       for (int from = 0; from < test.size(); from += BATCH) {
         int n = Math.min(BATCH, test.size() - from);
@@ -220,28 +221,55 @@ public final class Evaluator implements AutoCloseable {
         System.arraycopy(test.features(), from * test.dim(), x, 0, n * test.dim());
         Predictions predictions = model.predict(x, n);
         for (int i = 0; i < n; i++) {
-          long[] counts = perTask.computeIfAbsent(test.tasks()[from + i], t -> new long[2]);
-          counts[0] += predictions.hasPrediction(i) && predictions.predictedLabel(i) == test.labels()[from + i] ? 1 : 0;
-          counts[1]++;
+          int label = test.labels()[from + i];
+          boolean correct = predictions.hasPrediction(i) && predictions.predictedLabel(i) == label;
+          perTask.computeIfAbsent(test.tasks()[from + i], t -> new ClassTally()).add(label, correct);
+          all.add(label, correct);
         }
       }
     }
     List<EvalResult> results = new ArrayList<>();
-    long correct = 0;
-    for (Map.Entry<Integer, long[]> task : perTask.entrySet()) {
-      results.add(result(whole, task.getKey(), task.getValue()[0], task.getValue()[1]));
-      correct += task.getValue()[0];
-    }
-    results.add(result(whole, null, correct, test.size()));
+    perTask.forEach((task, tally) -> results.add(result(whole, task, tally)));
+    results.add(result(whole, null, all));
     return results;
   }
 
-  private EvalResult result(ModelUpdate whole, Integer task, long correct, long count) {
+  /** Correct answers and samples per class of one evaluated slice. */
+  private static final class ClassTally {
+    private final TreeMap<Integer, long[]> byClass = new TreeMap<>();
+
+    void add(int label, boolean correct) {
+      long[] counts = byClass.computeIfAbsent(label, l -> new long[2]);
+      counts[0] += correct ? 1 : 0;
+      counts[1]++;
+    }
+
+    long correct() {
+      return byClass.values().stream().mapToLong(c -> c[0]).sum();
+    }
+
+    long count() {
+      return byClass.values().stream().mapToLong(c -> c[1]).sum();
+    }
+
+    double macroAccuracy() {
+      return byClass.values().stream().mapToDouble(c -> (double) c[0] / c[1]).average().orElse(0);
+    }
+  }
+
+  private EvalResult result(ModelUpdate whole, Integer task, ClassTally tally) {
+    long correct = tally.correct();
+    long count = tally.count();
     return EvalResult.newBuilder().setStreamId(whole.getStreamId()).setLearner(whole.getLearner())
         .setModelVersion(whole.getModelVersion()).setScenario(scenario).setTestTopic(topics.test(scenario).name())
         .setTrainedThroughTask(trainedThroughTask(whole)).setTaskId(task).setCorrect(correct).setCount(count)
         .setAccuracy(count == 0 ? 0 : (double) correct / count).setSamplesSeen(whole.getSamplesSeen())
-        .setCreatedAt(whole.getCreatedAt()).build();
+        .setCreatedAt(whole.getCreatedAt())
+        .setMacroAccuracy(count == 0 ? null : tally.macroAccuracy())
+        .setClassLabels(List.copyOf(tally.byClass.keySet()))
+        .setClassCorrect(tally.byClass.values().stream().map(c -> c[0]).toList())
+        .setClassCount(tally.byClass.values().stream().map(c -> c[1]).toList())
+        .build();
   }
 
   /** Writes results to the eval topic, keyed by stream and learner. */

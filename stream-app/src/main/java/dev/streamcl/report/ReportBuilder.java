@@ -76,8 +76,10 @@ public final class ReportBuilder {
         .map(r -> new CurvePoint(r.getSamplesSeen(), r.getAccuracy())).toList();
     var matrix = evaluated.accuracyMatrix(learner).orElse(null);
     double finalAccuracy = evaluated.newest(learner).map(EvalResult::getAccuracy).orElse(Double.NaN);
+    double finalMacroAccuracy = evaluated.newest(learner).map(EvalResult::getMacroAccuracy).orElse(Double.NaN);
     return new LearnerReport(learner, test, prequentialCurve(predictions), matrix,
-        matrix == null ? null : ContinualMetrics.summarize(matrix), finalAccuracy, samplesPerSecond, versions);
+        matrix == null ? null : ContinualMetrics.summarize(matrix), finalAccuracy, finalMacroAccuracy,
+        samplesPerSecond, versions);
   }
 
   /** Sliding-window accuracy of the labelled predictions, a point every quarter window and at the end. */

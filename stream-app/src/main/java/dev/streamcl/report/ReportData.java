@@ -29,12 +29,13 @@ public record ReportData(String title, String scenario, String streamId, long se
    * @param matrix R[i][j] (accuracy on task j after training through task i); null when task-free
    * @param metrics derived from {@code matrix}; null when it is
    * @param finalAccuracy accuracy of the newest version on the whole test set
+   * @param finalMacroAccuracy its mean per-class recall there (NaN when the results predate it)
    * @param samplesPerSecond learning throughput of the job that trained it (NaN when unknown)
    * @param modelVersions versions published
    */
   public record LearnerReport(String learner, List<CurvePoint> testAccuracy, List<CurvePoint> prequential,
-      AccuracyMatrix matrix, ContinualMetrics.Summary metrics, double finalAccuracy, double samplesPerSecond,
-      long modelVersions) {
+      AccuracyMatrix matrix, ContinualMetrics.Summary metrics, double finalAccuracy, double finalMacroAccuracy,
+      double samplesPerSecond, long modelVersions) {
 
     public LearnerReport {
       testAccuracy = List.copyOf(testAccuracy);

@@ -7,8 +7,8 @@ import java.util.Locale;
 
 /** The per-learner summary columns shared by the HTML report and the terminal table, and how their numbers read. */
 final class SummaryColumns {
-  static final List<String> HEADERS = List.of("learner", "final accuracy", "avg incremental accuracy",
-      "avg forgetting", "BWT", "samples/s", "model versions");
+  static final List<String> HEADERS = List.of("learner", "final accuracy", "macro accuracy",
+      "avg incremental accuracy", "avg forgetting", "BWT", "samples/s", "model versions");
 
   /** Shown where a figure is unknown (no matrix, NaN throughput). */
   static final String MISSING = "—";
@@ -21,6 +21,7 @@ final class SummaryColumns {
     return List.of(
         learner.learner(),
         percent(learner.finalAccuracy()),
+        percent(learner.finalMacroAccuracy()),
         m == null ? MISSING : percent(m.averageIncrementalAccuracy()),
         m == null ? MISSING : percentagePoints(m.averageForgetting()),
         m == null ? MISSING : percentagePoints(m.backwardTransfer()),

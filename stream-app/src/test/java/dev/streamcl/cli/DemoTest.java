@@ -60,7 +60,8 @@ class DemoTest {
     Demo.LearnerResult nmc = result.learner(NearestClassMeanModel.LEARNER);
     System.out.printf("demo nmc accuracy %.4f, plain-Java reference %.4f, %d versions, %.0f samples/s%n",
         nmc.accuracy(), reference, nmc.modelVersions(), result.samplesPerSecond());
-    assertEquals(60_000, result.learnedSamples());
+    assertEquals(Map.of("streamcl.key-init", 10_000), learner.warmupTopics(), "KVB's keys from unlabelled samples");
+    assertEquals(60_000 + 10_000, result.learnedSamples(), "the training stream and KVB's key-init samples");
     assertEquals(60_000 / learner.publishPolicy().everyLabelled(), nmc.modelVersions());
     assertEquals(10_000, nmc.answered());
     assertEquals(10_000, nmc.answeredByFinalVersion(), "every request after the last version must use it");

@@ -71,11 +71,29 @@ class EvaluatorTest {
           assertTrue(Math.abs(reference[r.getTaskId()][0] - r.getCorrect()) <= 1, "v" + r.getModelVersion() + " task "
               + r.getTaskId() + ": reference " + reference[r.getTaskId()][0] + " correct, evaluator " + r.getCorrect());
         }
+        if (r.getLearner().equals("nmc") && r.getModelVersion() == snapshot.getModelVersion()
+            && r.getTaskId() == null) {
+          assertMacroAccuracyMatches(reference, r);
+        }
       }
     }
     try (TopicReader reader = new TopicReader(clients, topics.eval().name())) {
       assertEquals(results.size(), reader.readAll().size(), "every result is on the eval topic");
     }
+  }
+
+  /** Per-class tallies of the whole test set as the reference counts them, and their mean recall. */
+  private static void assertMacroAccuracyMatches(long[][] reference, EvalResult r) {
+    assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7, 8, 9), r.getClassLabels(), "every class of the test set, ascending");
+    double recallSum = 0;
+    for (int c = 0; c < 10; c++) {
+      long[] expected = reference[SplitFashionMnist.TASKS + c];
+      assertEquals(expected[1], r.getClassCount().get(c), "test samples of class " + c);
+      assertTrue(Math.abs(expected[0] - r.getClassCorrect().get(c)) <= 1, "v" + r.getModelVersion() + " class " + c
+          + ": reference " + expected[0] + " correct, evaluator " + r.getClassCorrect().get(c));
+      recallSum += (double) expected[0] / expected[1];
+    }
+    assertEquals(recallSum / 10, r.getMacroAccuracy(), 1.0 / PER_TASK, "mean recall per class");
   }
 
   private static List<ModelUpdate> nmcSnapshots(ClientConfigs clients, Topics topics) {
@@ -86,9 +104,12 @@ class EvaluatorTest {
     }
   }
 
-  /** Nearest class mean of L2-normalised pixel/255 vectors, in doubles: [task] → {correct, count}. */
+  /**
+   * Nearest class mean of L2-normalised pixel/255 vectors, in doubles: [task] → {correct, count}, then [TASKS +
+   * label] → {correct, count} per class.
+   */
   private static long[][] referencePerTask(NearestClassMeanModel model, SplitFashionMnist scenario) {
-    long[][] perTask = new long[SplitFashionMnist.TASKS][2];
+    long[][] perTask = new long[SplitFashionMnist.TASKS + 10][2];
     int d = model.dim();
     for (long s = 0; s < scenario.testSize(); s++) {
       var sample = scenario.testSample("t", s);
@@ -115,6 +136,8 @@ class EvaluatorTest {
       int task = sample.getTaskId();
       perTask[task][0] += best == sample.getLabel() ? 1 : 0;
       perTask[task][1]++;
+      perTask[SplitFashionMnist.TASKS + sample.getLabel()][0] += best == sample.getLabel() ? 1 : 0;
+      perTask[SplitFashionMnist.TASKS + sample.getLabel()][1]++;
     }
     return perTask;
   }

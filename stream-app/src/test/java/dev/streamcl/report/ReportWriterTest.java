@@ -135,7 +135,8 @@ class ReportWriterTest {
     List<String> lines = SummaryTable.format(data).lines().toList();
 
     assertEquals(2 + data.learners().size(), lines.size(), String.join("\n", lines));
-    for (String header : List.of("learner", "final accuracy", "BWT", "samples/s", "model versions")) {
+    for (String header : List.of("learner", "final accuracy", "macro accuracy", "BWT", "samples/s",
+        "model versions")) {
       assertTrue(lines.get(0).contains(header), lines.get(0));
     }
     assertTrue(lines.get(1).matches("-+"), lines.get(1));
@@ -155,7 +156,7 @@ class ReportWriterTest {
 
   private static LearnerReport rename(LearnerReport l, String name) {
     return new LearnerReport(name, l.testAccuracy(), l.prequential(), l.matrix(), l.metrics(), l.finalAccuracy(),
-        l.samplesPerSecond(), l.modelVersions());
+        l.finalMacroAccuracy(), l.samplesPerSecond(), l.modelVersions());
   }
 
   private static void assertDecodes(Path png, int minWidth, int minHeight) throws IOException {

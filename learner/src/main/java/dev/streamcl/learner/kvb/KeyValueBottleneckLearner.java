@@ -197,8 +197,10 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
       return List.of(
           LearnerOption.of(PRESET, "default", "KVB size: default (64 codebooks x 512 keys, fast on 2 cores), larger "
               + "(128 x 2048), paper (256 x 4096)."),
-          LearnerOption.of(KEYS, "stream", "Where KVB keys come from: stream (its first samples, labels ignored) or "
-              + "topic (the unlabelled <prefix>.key-init topic that `publish --key-init-samples` fills)."),
+          LearnerOption.of(KEYS, "topic", "Where KVB keys come from: topic (the unlabelled <prefix>.key-init topic "
+              + "`publish` fills with samples of every class, as the paper initialises keys; a stream with none "
+              + "there when the job starts falls back to its own first samples, with a warning) or stream (its "
+              + "first samples, labels ignored)."),
           LearnerOption.of(BATCH, Settings.DEFAULT_MINIBATCH, "KVB SGD minibatch (the paper's 256 by default)."),
           LearnerOption.of(SNAPSHOT_EVERY, Settings.DEFAULT_SNAPSHOT_EVERY,
               "KVB publishes a full snapshot after this many deltas."));
@@ -211,7 +213,7 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
         case "paper" -> KvbHyperparameters.paper();
         default -> KvbHyperparameters.defaults();
       };
-      String keyInitTopic = values.choice(KEYS, "stream", "topic").equals("topic")
+      String keyInitTopic = values.choice(KEYS, "topic", "stream").equals("topic")
           ? new Topics(job.topicPrefix()).keyInit().name() : null;
       return new Settings(preset.withClasses(job.labelLimit()), values.positiveInt(BATCH),
           values.positiveInt(SNAPSHOT_EVERY), keyInitTopic);
