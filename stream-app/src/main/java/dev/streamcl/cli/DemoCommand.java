@@ -6,6 +6,7 @@ import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.learner.Learners;
 import dev.streamcl.learner.lda.StreamingLdaLearner;
 import dev.streamcl.learner.ranpac.RanpacLearner;
+import dev.streamcl.learner.replay.ReplayHeadLearner;
 import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.Scenarios;
 import dev.streamcl.scenario.SplitFashionMnist;
@@ -41,7 +42,7 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--scenario", defaultValue = SplitFashionMnist.NAME, description = SplitFashionMnist.NAME
       + " (images) or " + WordNetSupersenses.NAME + " (text: the encoder defaults to minilm, --label-limit to 25"
-      + " and --learners adds slda and ranpac)"
+      + ", --learners adds slda and ranpac, --replay-lr is 3)"
       + " (default: ${DEFAULT-VALUE}).")
   String scenarioName;
 
@@ -96,9 +97,13 @@ final class DemoCommand implements Callable<Integer> {
     return LearnerJobOptions.config(LearnerJobOptions.values(spec, scenarioDefaults()), topicPrefix);
   }
 
+  /** The SGD heads' learning rate on sentence embeddings: features of unit length need a larger step than pixels. */
+  static final String TEXT_REPLAY_LEARNING_RATE = "3";
+
   /**
-   * The text scenario's encoder, class count and learners (streaming LDA and RanPAC beside the usual five: the
-   * learners a pretrained encoder serves best), where the command line does not name others.
+   * The text scenario's encoder, class count, learners (streaming LDA and RanPAC beside the usual five: the
+   * learners a pretrained encoder serves best) and the SGD heads' step (one i.i.d. pass over the MiniLM embeddings
+   * reaches 49.2 % at 0.1, 72.1 % at 1, 74.7 % at 3, 73.0 % at 10), where the command line does not name others.
    */
   private Map<String, String> scenarioDefaults() {
     List<String> learners = new ArrayList<>(Learners.DEFAULT_RUN);
@@ -106,7 +111,8 @@ final class DemoCommand implements Callable<Integer> {
     learners.add(2, RanpacLearner.LEARNER);
     return Scenarios.readsText(scenarioName)
         ? Map.of(LearnerJobOptions.ENCODER, "minilm", LearnerJobOptions.LABEL_LIMIT,
-            Integer.toString(WordNetSupersenses.CLASSES), LearnerJobOptions.LEARNERS, String.join(",", learners))
+            Integer.toString(WordNetSupersenses.CLASSES), LearnerJobOptions.LEARNERS, String.join(",", learners),
+            ReplayHeadLearner.LEARNING_RATE_OPTION, TEXT_REPLAY_LEARNING_RATE)
         : Map.of();
   }
 

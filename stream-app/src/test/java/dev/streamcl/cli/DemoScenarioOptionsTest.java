@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.learner.Learners;
+import dev.streamcl.learner.replay.ReplayHeadLearner;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,7 @@ class DemoScenarioOptionsTest {
     expected.add(1, "slda");
     expected.add(2, "ranpac");
     assertEquals(expected, text.learners());
+    assertEquals(3f, text.settings(ReplayHeadLearner.FAMILY).learningRate(), "SGD heads on unit-length embeddings");
   }
 
   @Test

@@ -87,6 +87,8 @@ public final class ReplayHeadLearner implements ContinualLearner<ReplayHeadState
 
   /** The family's registry entry: names, options, settings. */
   public static final LearnerFamily<Settings> FAMILY = new Family();
+  /** The option of the heads' SGD learning rate (scenarios with their own default name it). */
+  public static final String LEARNING_RATE_OPTION = "--replay-lr";
 
   private final String name;
   private final ReplayHyperparameters config;
@@ -186,7 +188,7 @@ public final class ReplayHeadLearner implements ContinualLearner<ReplayHeadState
     private static final String CAPACITY = "--replay-capacity";
     private static final String BATCH = "--replay-batch";
     private static final String COUNT = "--replay-count";
-    private static final String LEARNING_RATE = "--replay-lr";
+    private static final String LEARNING_RATE = LEARNING_RATE_OPTION;
     private static final String STEPS = "--replay-steps";
     private static final String SEED = "--replay-seed";
 
