@@ -9,17 +9,24 @@ import dev.streamcl.events.Sample;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.ingest.InvalidSampleException;
 import dev.streamcl.ingest.SampleInputs;
+import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.Topics;
 import dev.streamcl.learner.lda.StreamingLdaLearner;
 import dev.streamcl.learner.nmc.NearestClassMeanModel;
 import dev.streamcl.learner.ranpac.RanpacLearner;
 import dev.streamcl.onnx.ComputeDevice;
+import dev.streamcl.ops.KafkaBrokerExtension;
 import dev.streamcl.report.ReportData;
 import dev.streamcl.scenario.WordNetNouns;
 import dev.streamcl.scenario.WordNetSupersenses;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * runs the whole stream (one pass, about fifteen minutes on 2 cores) and checks the issue's bar there: streaming
  * LDA and RanPAC beat NMC's final accuracy by at least 5 points.
  */
+@ExtendWith(KafkaBrokerExtension.class)
 class WordNetDemoTest {
   private static final double TOLERANCE = 0.003;
   static final int DEFAULT_PER_TASK = 400;
@@ -41,8 +49,10 @@ class WordNetDemoTest {
     EncoderSpec minilm = EncoderSpec.parse("minilm", ComputeDevice.cpu());
     LearnerJobConfig learner = LearnerJobConfig.builder(minilm).labelLimit(WordNetSupersenses.CLASSES)
         .learners(NearestClassMeanModel.LEARNER, StreamingLdaLearner.LEARNER, RanpacLearner.LEARNER).build();
-    Demo.Result result = Demo.run(new Demo.Settings(null, new Properties(), "streamcl", WordNetSupersenses.NAME,
-        null, 42, WordNetSupersenses.NAME, perTask, 2, learner, false, false, 5, reportDir, null), System.out);
+    Topics topics = new Topics(KafkaBrokerExtension.uniqueTopicPrefix("wordnet"));
+    Demo.Result result = Demo.run(new Demo.Settings(KafkaBrokerExtension.bootstrap(), new Properties(),
+        topics.prefix(), WordNetSupersenses.NAME, null, 42, WordNetSupersenses.NAME, perTask, 2, learner, false, false,
+        5, reportDir, null), System.out);
 
     WordNetSupersenses scenario = new WordNetSupersenses(new WordNetNouns(WordNetNouns.DEFAULT_DIR), 42, perTask);
     double[][] reference = referenceMatrix(scenario, minilm);
@@ -72,6 +82,7 @@ class WordNetDemoTest {
     assertTrue(slda.accuracy() > served.accuracy(), "a shared covariance over pretrained embeddings beats class "
         + "means: slda " + slda.accuracy() + " vs nmc " + served.accuracy());
     assertEquals(scenario.testSize(), ranpac.answeredByFinalVersion());
+    assertReplayReproducesTheRun(topics);
     if (perTask == 0) { // the bar, on the whole stream: both beat class means by 5 points
       assertTrue(slda.accuracy() >= served.accuracy() + 0.05, "slda " + slda.accuracy() + " vs nmc "
           + served.accuracy());
@@ -80,6 +91,16 @@ class WordNetDemoTest {
     } else { // 80 texts per class are too few for a 1,024-wide ridge read-out to beat class means; it still learns
       assertTrue(ranpac.accuracy() > 5.0 / WordNetSupersenses.CLASSES, "ranpac " + ranpac.accuracy());
     }
+  }
+
+  /** `streamcl replay` re-encodes the texts and relearns them: the same versions, byte for byte. */
+  private static void assertReplayReproducesTheRun(Topics run) throws Exception {
+    ClientConfigs clients = ClientConfigs.of(KafkaBrokerExtension.bootstrap());
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    boolean identical = ReplayCommand.run(clients, run, new Topics(run.prefix() + ".replay"), WordNetSupersenses.NAME,
+        ComputeDevice.cpu(), 2, null, new PrintStream(printed, true, StandardCharsets.UTF_8));
+    System.out.println(printed.toString(StandardCharsets.UTF_8));
+    assertTrue(identical, printed.toString(StandardCharsets.UTF_8));
   }
 
   /** R[i][j]: nearest mean over the classes of tasks 0..i, on task j's test texts (embedded here, normalised). */

@@ -3,7 +3,6 @@ package dev.streamcl.learner.lda;
 import dev.streamcl.events.DenseTensors;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.ModelUpdate;
-import dev.streamcl.events.UpdateKind;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.LearnerFamily;
@@ -158,23 +157,14 @@ public final class StreamingLdaLearner implements ContinualLearner<StreamingLdaS
   public ModelUpdate snapshot(StreamingLdaState state, Publication p) {
     int d = state.dim();
     int classes = state.classCount();
-    float[] counts = new float[classes];
-    long[] exact = state.counts();
-    for (int c = 0; c < classes; c++) {
-      counts[c] = exact[c];
-    }
+    float[] counts = Publication.counts(state.counts());
     LinearHead head = StreamingLda.head(state, settings.shrinkage());
-    ModelUpdate.Builder update = ModelUpdate.newBuilder()
-        .setStreamId(p.streamId()).setLearner(LEARNER).setModelVersion(p.version())
-        .setKind(UpdateKind.SNAPSHOT).setBaseVersion(null)
-        .setEncoderIdentity(EncoderIdentity.newBuilder(encoder).build())
+    ModelUpdate.Builder update = p.snapshot(LEARNER, encoder)
         .setClasses(Arrays.stream(state.labels()).boxed().collect(Collectors.toList()))
         .setTensors(List.of(DenseTensors.of(CLASS_SUMS, floats(state.sums()), classes, d),
             DenseTensors.of(CLASS_COUNTS, counts, classes),
             DenseTensors.of(OUTER_PRODUCTS, floats(state.outerProducts()), StreamingLdaState.triangle(d))))
-        .setSamplesSeen(state.samplesSeen()).setLabelledSeen(state.labelledSeen())
-        .setSourceOffsets(List.copyOf(p.sourceOffsets()))
-        .setCreatedAt(p.createdAt());
+        .setSamplesSeen(state.samplesSeen()).setLabelledSeen(state.labelledSeen());
     if (classes > 0) {
       update.setPortableModel(ByteBuffer.wrap(PortableHead.linear("streamcl-streaming-lda", head.labels(),
           head.weights(), head.bias(), d, "Streaming LDA (Hayes and Kanan 2020) trained by StreamCL; logits = "

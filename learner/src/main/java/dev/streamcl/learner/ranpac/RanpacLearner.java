@@ -3,7 +3,6 @@ package dev.streamcl.learner.ranpac;
 import dev.streamcl.events.DenseTensors;
 import dev.streamcl.events.EncoderIdentity;
 import dev.streamcl.events.ModelUpdate;
-import dev.streamcl.events.UpdateKind;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.LearnerFamily;
@@ -239,22 +238,13 @@ public final class RanpacLearner implements ContinualLearner<RanpacState, Ranpac
     LinearHead head = RidgeReadout.readout(state, ridge);
     int classes = head.classCount();
     int m = state.projectionDim();
-    float[] counts = new float[classes];
-    long[] exact = state.counts();
-    for (int c = 0; c < classes; c++) {
-      counts[c] = exact[c];
-    }
-    ModelUpdate.Builder update = ModelUpdate.newBuilder()
-        .setStreamId(p.streamId()).setLearner(LEARNER).setModelVersion(p.version())
-        .setKind(UpdateKind.SNAPSHOT).setBaseVersion(null)
-        .setEncoderIdentity(EncoderIdentity.newBuilder(encoder).build())
+    float[] counts = Publication.counts(state.counts());
+    ModelUpdate.Builder update = p.snapshot(LEARNER, encoder)
         .setClasses(Arrays.stream(head.labels()).boxed().collect(Collectors.toList()))
         .setTensors(List.of(DenseTensors.of(READOUT, head.weights(), classes, m),
             DenseTensors.of(CLASS_COUNTS, counts, classes),
             DenseTensors.of(RIDGE, new float[] {(float) ridge}, 1)))
-        .setSamplesSeen(state.samplesSeen()).setLabelledSeen(state.labelledSeen())
-        .setSourceOffsets(List.copyOf(p.sourceOffsets()))
-        .setCreatedAt(p.createdAt());
+        .setSamplesSeen(state.samplesSeen()).setLabelledSeen(state.labelledSeen());
     if (classes > 0) {
       update.setPortableModel(ByteBuffer.wrap(PortableHead.randomProjection(head.labels(),
           RandomProjection.weights(settings.seed(), state.dim(), m), state.dim(), m, head.weights(),
