@@ -9,7 +9,11 @@ import dev.streamcl.kafka.Topics;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
@@ -23,6 +27,10 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -38,6 +46,9 @@ import picocli.CommandLine.Spec;
  */
 public final class KafkaLearnerJob {
   private static final Logger LOG = LoggerFactory.getLogger(KafkaLearnerJob.class);
+  /** Partitions of a warm-up topic the job creates (a publisher keys each stream's samples to one of them). */
+  private static final int WARMUP_TOPIC_PARTITIONS = 2;
+  private static final long TOPIC_TIMEOUT_S = 30;
 
   private KafkaLearnerJob() {}
 
@@ -74,6 +85,7 @@ public final class KafkaLearnerJob {
     }
     Source<RawRecord, ?, ?> kafkaSource = stopAt == null ? source.build()
         : new RestorableBoundedSource<>(source.build(), inputTopics, clients.admin());
+    createWarmupTopics(clients, config);
     WarmupSupply warmupSupply = WarmupSupply.count(clients, config.warmupTopics().keySet());
     config.warmupTopics().forEach((topic, wanted) -> {
       if (warmupSupply.isEmpty(topic)) {
@@ -94,6 +106,42 @@ public final class KafkaLearnerJob {
             d -> d.getSourceTopic() + "/" + d.getPartition()),
         sink(clients, outputs, outputs.alerts().name(), "alerts", EventCodec::alerts,
             a -> Topics.modelKey(a.getStreamId(), a.getLearner()), Alert::getStreamId), warmupSupply);
+  }
+
+  /**
+   * Creates the learners' warm-up topics that do not exist yet (empty; KVB's key-init topic before anyone published
+   * to it): a job whose learners read one nobody filled starts, and its streams fit on their own first samples,
+   * with a warning, instead of the job refusing to start.
+   */
+  public static void createWarmupTopics(ClientConfigs clients, LearnerJobConfig config) {
+    if (config.warmupTopics().isEmpty()) {
+      return;
+    }
+    try (Admin admin = Admin.create(clients.admin())) {
+      List<NewTopic> missing = new ArrayList<>();
+      admin.describeTopics(config.warmupTopics().keySet()).topicNameValues().forEach((topic, described) -> {
+        try {
+          described.get(TOPIC_TIMEOUT_S, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+            throw new IllegalStateException("Cannot describe topic " + topic + ": " + e.getCause().getMessage(), e);
+          }
+          missing.add(new NewTopic(topic, Optional.of(WARMUP_TOPIC_PARTITIONS), Optional.empty()));
+        } catch (InterruptedException | TimeoutException e) {
+          throw new IllegalStateException("Cannot describe topic " + topic + ": " + e, e);
+        }
+      });
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get(TOPIC_TIMEOUT_S, TimeUnit.SECONDS);
+      }
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("Cannot create the warm-up topics " + config.warmupTopics().keySet() + ": "
+            + e.getCause().getMessage(), e);
+      }
+    } catch (InterruptedException | TimeoutException e) {
+      throw new IllegalStateException("Cannot create the warm-up topics " + config.warmupTopics().keySet(), e);
+    }
   }
 
   /** What the job reads: the samples topic and the learners' warm-up topics. */

@@ -37,6 +37,7 @@ final class CheckpointOptions {
     }
     Map<String, String> identity = new TreeMap<>(JobProperties.of(config));
     identity.put("bounded", Boolean.toString(bounded));
+    KafkaLearnerJob.createWarmupTopics(clients, config);
     topicIds(clients, KafkaLearnerJob.inputTopics(samplesTopic, config))
         .forEach((topic, id) -> identity.put("input." + topic + ".topicId", id));
     return new LocalFlink.Resumable(folder, identity, bounded);

@@ -48,8 +48,8 @@ class LearnerFaultInjectionTest {
   private static final int FAILURES = 3;
   private static final int SAMPLES = 5 * PER_TASK;
   private static final Duration RUN_TIMEOUT = Duration.ofMinutes(6);
-  private static final LearnerJobConfig CONFIG = LearnerJobOptions.defaults().toBuilder()
-      .checkpointIntervalMs(300).publishEvery(500).parallelism(2).build();
+  /** The `learn` command's defaults under the test's topic prefix (KVB reads that prefix's key-init topic). */
+  private static LearnerJobConfig config;
 
   private static ClientConfigs clients;
   private static Topics samples;
@@ -60,11 +60,13 @@ class LearnerFaultInjectionTest {
   static void publishSamplesAndLearnThemWithoutFailures() throws Exception {
     clients = ClientConfigs.of(KafkaBrokerExtension.bootstrap());
     samples = outputs(KafkaBrokerExtension.uniqueTopicPrefix("faults"));
+    config = LearnerJobOptions.config(LearnerJobOptions.defaultValues(), samples.prefix()).toBuilder()
+        .checkpointIntervalMs(300).publishEvery(500).parallelism(2).build();
     ScenarioPublisher publisher = new ScenarioPublisher(clients, samples, 2, ScenarioPublisher.DEFAULT_COMMIT_EVERY,
         false);
     publisher.publish(new SplitFashionMnist(FashionMnist.atDefaultLocation(), 7, PER_TASK), STREAM);
     reference = outputs(samples.prefix() + "-reference");
-    LocalFlink.run(job(reference, UnaryOperator.identity()), CONFIG, "failure-free reference");
+    LocalFlink.run(job(reference, UnaryOperator.identity()), config, "failure-free reference");
     List<Long> versions = RecordedRun.read(clients, reference.modelUpdates().name())
         .versions(STREAM + "/" + NearestClassMeanModel.LEARNER);
     finalNmcVersion = versions.get(versions.size() - 1);
@@ -76,7 +78,7 @@ class LearnerFaultInjectionTest {
     FailOnceAfterCheckpoint.plan(FAILURES);
     try (FaultyMiniCluster cluster = new FaultyMiniCluster(checkpoints, 2)) {
       JobID id = cluster.submit(job(out, s -> s.map(new FailOnceAfterCheckpoint(SAMPLES / (FAILURES + 2)))
-          .name("inject-failures").uid("inject-failures")), CONFIG);
+          .name("inject-failures").uid("inject-failures")), config);
       assertSucceeded(cluster.awaitResult(id, RUN_TIMEOUT));
     }
     assertEquals(FAILURES, FailOnceAfterCheckpoint.injected(), "the job ended before every planned failure");
@@ -89,7 +91,7 @@ class LearnerFaultInjectionTest {
     int terminated = 0;
     try (FaultyMiniCluster cluster = new FaultyMiniCluster(checkpoints, 2);
         VersionWatch versions = new VersionWatch(clients, out)) {
-      JobID id = cluster.submit(job(out, UnaryOperator.identity()), CONFIG);
+      JobID id = cluster.submit(job(out, UnaryOperator.identity()), config);
       for (int k = 1; k <= FAILURES; k++) {
         versions.awaitAtLeast(STREAM, NearestClassMeanModel.LEARNER, k * finalNmcVersion / (FAILURES + 2),
             RUN_TIMEOUT, () -> true);
@@ -127,7 +129,7 @@ class LearnerFaultInjectionTest {
   }
 
   private static LearnerJob job(Topics out, UnaryOperator<DataStream<RawRecord>> inject) {
-    return KafkaLearnerJob.create(clients, samples.samples().name(), out, CONFIG, OffsetsInitializer.latest(), inject);
+    return KafkaLearnerJob.create(clients, samples.samples().name(), out, config, OffsetsInitializer.latest(), inject);
   }
 
   private static Topics outputs(String prefix) {
