@@ -4,6 +4,7 @@ import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,9 +20,13 @@ import org.apache.flink.runtime.client.JobInitializationException;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.ExceptionUtils;
 import org.apache.flink.util.StateMigrationException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Runs a learner job on an in-process Flink MiniCluster. */
 public final class LocalFlink {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalFlink.class);
+
   private LocalFlink() {}
 
   /**
@@ -40,7 +45,20 @@ public final class LocalFlink {
     try {
       return execute(job, config, name, configuration(checkpoints));
     } finally {
+      deleteTemporary(checkpoints);
+    }
+  }
+
+  /**
+   * A finished job's checkpoint writer can still be closing files when the job returns: a temporary folder that
+   * will not go away at once is left behind with a warning, never reported instead of the job's own outcome.
+   */
+  private static void deleteTemporary(Path checkpoints) {
+    try {
       CheckpointFolder.deleteRecursively(checkpoints);
+    } catch (UncheckedIOException e) {
+      LOG.warn("Could not delete the temporary checkpoint folder {} ({}); delete it by hand", checkpoints,
+          e.getCause().toString());
     }
   }
 
