@@ -17,13 +17,11 @@ public final class RanpacKernel implements AutoCloseable {
   private static final String PROJECTED = "projected";
 
   private final int dim;
-  private final int projectionDim;
   private final OnnxKernel projection;
   private final LinearHeadKernel readout;
 
   public RanpacKernel(float[] projectionWeights, int dim, int projectionDim, ComputeDevice device) {
     this.dim = dim;
-    this.projectionDim = projectionDim;
     this.projection = new OnnxKernel(new GraphBuilder("ranpac-projection")
         .floatInput(FEATURES, "batch", dim)
         .constant("W", projectionWeights, dim, projectionDim)
@@ -45,10 +43,6 @@ public final class RanpacKernel implements AutoCloseable {
   /** The read-out's predictions for projected rows; the predictions carry the samples' features. */
   public Predictions predict(LinearHead head, float[] projected, int rows, float[] features) {
     return readout.predict(head, projected, rows, features, dim);
-  }
-
-  public int projectionDim() {
-    return projectionDim;
   }
 
   @Override

@@ -290,11 +290,6 @@ public final class RanpacState implements Serializable {
     return readoutClasses;
   }
 
-  /** The read-out the stream is predicted with, [readoutClasses, M] (a copy). */
-  public float[] readout() {
-    return readout.clone();
-  }
-
   float[] readoutView() {
     return readout;
   }
