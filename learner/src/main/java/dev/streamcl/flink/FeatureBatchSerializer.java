@@ -59,6 +59,11 @@ public final class FeatureBatchSerializer extends TypeSerializer<FeatureBatch> {
     if (batch.topic != null) {
       target.writeUTF(batch.topic);
     }
+    target.writeInt(batch.shard);
+    target.writeBoolean(batch.control != null);
+    if (batch.control != null) {
+      target.writeUTF(batch.control);
+    }
     target.writeInt(batch.dim);
     target.writeInt(n);
     ByteBuffer bytes = buffer(n * (batch.dim * Float.BYTES + 3 * Long.BYTES + 3 * Integer.BYTES));
@@ -77,10 +82,14 @@ public final class FeatureBatchSerializer extends TypeSerializer<FeatureBatch> {
   public FeatureBatch deserialize(DataInputView source) throws IOException {
     String streamId = source.readUTF();
     String topic = source.readBoolean() ? source.readUTF() : null;
+    int shard = source.readInt();
+    String control = source.readBoolean() ? source.readUTF() : null;
     int dim = source.readInt();
     int n = source.readInt();
     FeatureBatch batch = FeatureBatch.allocate(streamId, dim, n);
     batch.topic = topic;
+    batch.shard = shard;
+    batch.control = control;
     ByteBuffer bytes = buffer(n * (dim * Float.BYTES + 3 * Long.BYTES + 3 * Integer.BYTES));
     source.readFully(bytes.array(), 0, bytes.limit());
     bytes.asFloatBuffer().get(batch.features);

@@ -15,7 +15,8 @@ import org.apache.flink.api.common.functions.MapFunction;
  * The learner job's configuration as {@code job.*} properties of every model update, so that the
  * samples topic plus the published versions are enough to replay a run. Only what changes models is
  * needed; parallelism, checkpoints and the state backend do not (learners are exact per key and
- * order). The device is not recorded: a replay picks its own.
+ * order), but how many subtasks learn each stream does (merges of SGD learners are approximate). The device is not
+ * recorded: a replay picks its own.
  */
 public final class JobProperties {
   public static final String PREFIX = "job.";
@@ -31,6 +32,9 @@ public final class JobProperties {
     p.put("maxPayloadBytes", Integer.toString(config.maxPayloadBytes()));
     p.put("microBatchSize", Integer.toString(config.microBatchSize()));
     p.put("publishAtTaskEnd", Boolean.toString(config.publishPolicy().atTaskEnd()));
+    if (config.streamParallelism() > 1) { // absent: 1, as in runs before it existed
+      p.put("streamParallelism", Integer.toString(config.streamParallelism()));
+    }
     p.putAll(config.families().record(config.learners()));
     Map<String, String> prefixed = new TreeMap<>();
     p.forEach((key, value) -> prefixed.put(PREFIX + key, value));
@@ -57,6 +61,7 @@ public final class JobProperties {
         .labelLimit(integer(recorded, "labelLimit"))
         .maxPayloadBytes(integer(recorded, "maxPayloadBytes"))
         .parallelism(parallelism)
+        .streamParallelism(Integer.parseInt(recorded.getOrDefault("streamParallelism", "1")))
         .checkpointIntervalMs(checkpointIntervalMs)
         .learners(learners)
         .families(Learners.fromRecord(recorded, learners, defaults.families()))

@@ -3,13 +3,11 @@ package dev.streamcl.flink;
 import dev.streamcl.events.Alert;
 import dev.streamcl.events.AlertSeverity;
 import dev.streamcl.events.ModelUpdate;
-import dev.streamcl.events.ModelUpdateChunks;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.learner.ContinualLearner;
-import dev.streamcl.learner.DeltaPublishing;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Predictions;
-import dev.streamcl.learner.Publication;
+import dev.streamcl.learner.StateCodec;
 import dev.streamcl.learner.StateSchema;
 import dev.streamcl.learner.Warmup;
 import dev.streamcl.onnx.ComputeDevice;
@@ -35,6 +33,9 @@ import org.slf4j.LoggerFactory;
  * cut into chunks. Samples wait in keyed state until a minibatch fills (or the learner's warm-up is
  * done); the learner's state lives in keyed state under its versioned schema; its kernels are cached
  * per kernel key and closed on eviction and in {@link #close()}.
+ *
+ * <p>As one of the subtasks a stream is spread over ({@link #shard}), it learns the samples {@link StreamShards}
+ * sends it and, at each cut, hands its state to {@link ShardMerge} instead of publishing.
  */
 public final class LearnerFunction<S, K extends AutoCloseable>
     extends KeyedProcessFunction<String, FeatureBatch, Prediction> {
@@ -47,6 +48,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private final PublishPolicy publish;
   private final ComputeDevice device;
   private final WarmupSupply warmupSupply;
+  private final boolean sharded;
 
   private transient ValueState<S> model;
   private transient ValueState<PublishProgress> progress;
@@ -55,6 +57,8 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private transient KernelCache<K> kernels;
   private transient LearnerBusyTime busyTime;
   private transient Counter quarantinedSamples;
+  private transient StateCodec<S> stateCodec;
+  private transient StateCodec<PublishProgress> progressCodec;
 
   public LearnerFunction(ContinualLearner<S, K> learner, PublishPolicy publish, ComputeDevice device) {
     this(learner, publish, device, WarmupSupply.UNCOUNTED);
@@ -63,10 +67,26 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   /** {@code warmupSupply}: the warm-up samples each stream had in the learner's warm-up topic at job start. */
   public LearnerFunction(ContinualLearner<S, K> learner, PublishPolicy publish, ComputeDevice device,
       WarmupSupply warmupSupply) {
+    this(learner, publish, device, warmupSupply, false);
+  }
+
+  private LearnerFunction(ContinualLearner<S, K> learner, PublishPolicy publish, ComputeDevice device,
+      WarmupSupply warmupSupply, boolean sharded) {
     this.learner = learner;
     this.publish = publish;
     this.device = device;
     this.warmupSupply = warmupSupply;
+    this.sharded = sharded;
+  }
+
+  /**
+   * One of the subtasks a stream is spread over: it never publishes on its own, but closes a version where
+   * {@link StreamShards} cuts one and sends its state to {@link ShardMerge}.
+   */
+  public static <S, K extends AutoCloseable> LearnerFunction<S, K> shard(ContinualLearner<S, K> learner,
+      ComputeDevice device) {
+    return new LearnerFunction<>(learner, new PublishPolicy(Integer.MAX_VALUE, false), device, WarmupSupply.UNCOUNTED,
+        true);
   }
 
   /** The keyed state holding a learner's model, under its versioned schema. */
@@ -86,24 +106,28 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     kernels = new KernelCache<>(KERNEL_CACHE_CAPACITY);
     busyTime = LearnerBusyTime.register(getRuntimeContext(), learner.name());
     quarantinedSamples = getRuntimeContext().getMetricGroup().counter("quarantinedSamples");
+    if (sharded) {
+      stateCodec = new StateCodec<>(learner.stateSchema());
+      progressCodec = new StateCodec<>(new PublishProgressSchema());
+    }
   }
 
   @Override
   public void processElement(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(batch.size(), () -> isolated(ctx, batch.size(), () -> takeIn(batch, ctx, out)));
+    busyTime.time(batch.size(), () -> isolated(ctx, batch, () -> takeIn(batch, ctx, out)));
   }
 
   /** Fires when the input ends (the final watermark): warm up with what there is, learn what waits, publish. */
   @Override
   public void onTimer(long timestamp, OnTimerContext ctx, Collector<Prediction> out) throws Exception {
-    busyTime.time(0, () -> isolated(ctx, 0, () -> {
+    busyTime.time(0, () -> isolated(ctx, null, () -> {
       if (progress.value() == null) {
         return;
       }
       Step step = new Step(ctx, out);
       step.warmUpIfReady(true);
       step.learnWaiting(true);
-      if (step.state != null) {
+      if (step.state != null && !sharded) {
         step.publishIfLearned(PublishProgress.Trigger.INPUT_END);
       }
       step.save();
@@ -113,18 +137,25 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   /**
    * One stream's failure stays its own: when the learner throws on a stream's samples, it stops
    * learning that stream (quarantine, kept in state), says so on the alerts side output, and every
-   * other stream and learner goes on. Samples of a quarantined stream are counted, not learned.
+   * other stream and learner goes on. Samples of a quarantined stream are counted, not learned; a quarantined
+   * shard tells the merge at every cut, so the stream's other shards are not waited for.
    */
-  private void isolated(Context ctx, int samples, LearnerBusyTime.Work work) throws Exception {
+  private void isolated(Context ctx, FeatureBatch batch, LearnerBusyTime.Work work) throws Exception {
     PublishProgress published = progress.value();
-    if (published != null && published.quarantined != null) {
-      quarantinedSamples.inc(samples);
-      return;
+    if (published == null || published.quarantined == null) {
+      try {
+        work.run();
+        return;
+      } catch (LearnerFailure e) {
+        quarantine(ctx, (RuntimeException) e.getCause());
+        published = progress.value();
+      }
     }
-    try {
-      work.run();
-    } catch (LearnerFailure e) {
-      quarantine(ctx, (RuntimeException) e.getCause());
+    quarantinedSamples.inc(batch == null ? 0 : batch.size());
+    if (sharded && batch != null && batch.isCut()) {
+      ShardState part = new ShardState(streamId(ctx), batch.shard, published.version + 1, batch.control);
+      part.quarantined = published.quarantined;
+      ctx.output(OutputTags.SHARD_STATES, part);
     }
   }
 
@@ -150,18 +181,30 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     PublishProgress published = progress.value() == null ? new PublishProgress() : progress.value();
     published.quarantined = error.getClass().getSimpleName() + ": " + error.getMessage();
     progress.update(published);
-    String message = learner.name() + " stopped learning stream " + ctx.getCurrentKey() + " after version "
+    String message = learner.name() + " stopped learning stream " + streamId(ctx) + " after version "
         + published.version + " because its samples made it fail (" + published.quarantined + "). The other "
         + "streams and learners go on; this stream's later samples are counted, not learned by " + learner.name()
         + ", until the job starts from state taken before the failure or from fresh state.";
     LOG.warn(message, error);
-    ctx.output(OutputTags.ALERTS, alert(ctx.getCurrentKey(), AlertSeverity.QUARANTINED, message, published));
+    ctx.output(OutputTags.ALERTS, alert(streamId(ctx), AlertSeverity.QUARANTINED, message, published));
   }
 
   private Alert alert(String streamId, AlertSeverity severity, String message, PublishProgress published) {
     return Alert.newBuilder().setStreamId(streamId).setLearner(learner.name()).setSeverity(severity)
         .setMessage(message).setModelVersion(published.version).setSamplesSeen(published.samplesSeen)
         .setOccurredAt(Instant.ofEpochMilli(published.newestEventTime)).build();
+  }
+
+  /** What a person should know when a learner fitted its warm-up on the stream because its topic held nothing. */
+  static String fallbackWarning(String learner, String streamId, String topic, int samples) {
+    return learner + " on stream " + streamId + ": " + topic + " held no warm-up samples for this stream, so it "
+        + "fitted on the stream's own first " + samples + " samples; publish unlabelled samples of every class there "
+        + "(streamcl publish --key-init-samples N) before the job starts to fit on the whole input distribution.";
+  }
+
+  /** The stream the current key belongs to (the key itself, unless this is one of a stream's shards). */
+  private String streamId(Context ctx) {
+    return ShardKeys.streamOf(ctx.getCurrentKey());
   }
 
   @Override
@@ -174,12 +217,16 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private void takeIn(FeatureBatch batch, Context ctx, Collector<Prediction> out) throws Exception {
     if (progress.value() == null) {
       progress.update(new PublishProgress());
-      model.update(guarded(() -> learner.initialState(batch.dim)));
       ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
     }
     Step step = new Step(ctx, out);
+    if (step.state == null && learner.warmup() == null && batch.size() > 0) {
+      step.state = guarded(() -> learner.initialState(batch.dim));
+    }
     Warmup<S> warmup = learner.warmup();
-    if (warmup != null && warmup.topic() != null && warmup.topic().equals(batch.topic)) {
+    if (batch.control != null) {
+      step.control(batch);
+    } else if (warmup != null && warmup.topic() != null && warmup.topic().equals(batch.topic)) {
       if (step.state == null) {
         warmupSamples.add(batch);
         step.warmUpIfReady(false);
@@ -221,7 +268,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
      */
     void warmUpIfReady(boolean inputEnded) throws Exception {
       Warmup<S> warmup = learner.warmup();
-      if (state != null || warmup == null) {
+      if (state != null || warmup == null || sharded) {
         return;
       }
       int wanted = warmup.samplesWanted();
@@ -237,19 +284,47 @@ public final class LearnerFunction<S, K extends AutoCloseable>
       if (available == 0 || (available < wanted && !inputEnded)) {
         return;
       }
-      FeatureBatch source = WaitingSamples.joined(candidates);
-      FeatureBatch fitOn = source.slice(0, Math.min(wanted, source.size()));
-      state = guarded(() -> warmup.fit(fitOn));
-      warmupSamples.clear();
       if (fallback) {
-        warn(learner.name() + " on stream " + ctx.getCurrentKey() + ": " + warmup.topic() + " held no warm-up "
-            + "samples for this stream, so it fitted on the stream's own first " + fitOn.size() + " samples; "
-            + "publish unlabelled samples of every class there (streamcl publish --key-init-samples N) before the "
-            + "job starts to fit on the whole input distribution.");
+        warn(fallbackWarning(learner.name(), ctx.getCurrentKey(), warmup.topic(), Math.min(wanted, available)));
       }
+      fit(WaitingSamples.joined(candidates), wanted);
+      warmupSamples.clear();
+    }
+
+    /** The learner's initial state fitted on the first {@code wanted} of {@code samples}. */
+    private void fit(FeatureBatch samples, int wanted) {
+      Warmup<S> warmup = learner.warmup();
+      FeatureBatch fitOn = samples.slice(0, Math.min(wanted, samples.size()));
+      state = guarded(() -> warmup.fit(fitOn));
       String shortfall = guarded(() -> warmup.shortfall(fitOn.size()));
       if (shortfall != null) {
-        warn(learner.name() + " on stream " + ctx.getCurrentKey() + ": " + shortfall);
+        warn(learner.name() + " on stream " + streamId(ctx) + ": " + shortfall);
+      }
+    }
+
+    /**
+     * What the stream's {@link StreamShards} tells this shard: fit the warm-up on the samples every shard gets, or
+     * close a version — learn every sample that waits (a partial minibatch too) and hand the state to the merge.
+     */
+    void control(FeatureBatch batch) throws Exception {
+      if (batch.isWarmup()) {
+        if (state == null && learner.warmup() != null) {
+          fit(batch, learner.warmup().samplesWanted());
+        }
+        learnWaiting(false);
+        return;
+      }
+      learnWaiting(true);
+      published.nextVersion();
+      ShardState part = new ShardState(streamId(ctx), batch.shard, published.version, batch.control);
+      part.progress = progressCodec.encode(published);
+      part.state = state == null ? null : stateCodec.encode(state);
+      ctx.output(OutputTags.SHARD_STATES, part);
+      if (state != null && learner.deltas() != null) {
+        guarded(() -> {
+          learner.deltas().published(state); // the merged version's delta is the rows any shard changed since
+          return null;
+        });
       }
     }
 
@@ -314,21 +389,8 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     }
 
     private void publish(PublishProgress.Trigger trigger) {
-      Publication publication = published.publication(ctx.getCurrentKey(), published.nextVersion());
-      DeltaPublishing<S> deltas = learner.deltas();
-      boolean snapshot = deltas == null || publication.version() == 1
-          || published.deltasSinceSnapshot >= deltas.snapshotEvery();
-      ModelUpdate update = guarded(() -> snapshot ? learner.snapshot(state, publication)
-          : deltas.delta(state, publication));
-      if (deltas != null) {
-        published.deltasSinceSnapshot = snapshot ? 0 : published.deltasSinceSnapshot + 1;
-        guarded(() -> {
-          deltas.published(state);
-          return null;
-        });
-      }
-      ModelUpdate annotated = ModelUpdateChunks.withPortableModelDigest(published.annotate(update, trigger));
-      for (ModelUpdate chunk : ModelUpdateChunks.split(annotated, ModelUpdateChunks.KAFKA_SAFE_TENSOR_BYTES)) {
+      for (ModelUpdate chunk : guarded(() -> VersionPublisher.next(learner, state, published, ctx.getCurrentKey(),
+          trigger))) {
         ctx.output(OutputTags.MODEL_UPDATES, chunk);
       }
     }

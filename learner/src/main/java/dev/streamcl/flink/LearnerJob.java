@@ -11,6 +11,8 @@ import dev.streamcl.ingest.SampleInputs;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.FeatureBatch;
 import dev.streamcl.learner.Learners;
+import dev.streamcl.learner.OptionValues;
+import dev.streamcl.learner.StateMerge;
 import dev.streamcl.onnx.ComputeDevice;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.formats.avro.typeutils.AvroTypeInfo;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -120,23 +123,24 @@ public final class LearnerJob {
         warmupTopics.add(learner.warmup().topic());
       }
     }
-    List<SingleOutputStreamOperator<Prediction>> learners = new ArrayList<>();
+    List<DataStream<ModelUpdate>> updates = new ArrayList<>();
+    List<DataStream<Alert>> alertStreams = new ArrayList<>();
     for (ContinualLearner<?, ?> learner : plugins) {
-      learners.add(samplesFor(learner, features, warmupTopics)
-          .keyBy(batch -> batch.streamId)
-          .process(new LearnerFunction<>(learner, config.publishPolicy(), config.device(), warmupSupply),
-              new AvroTypeInfo<>(Prediction.class))
-          .name("learn-" + learner.name()).uid("learn-" + learner.name()));
+      DataStream<FeatureBatch> input = samplesFor(learner, features, warmupTopics);
+      SingleOutputStreamOperator<Prediction> learned = config.streamParallelism() == 1
+          ? learnEachStreamInOneSubtask(learner, input, updates)
+          : learnEachStreamInShards(learner, input, env, updates, alertStreams);
+      learned.sinkTo(predictions.apply(learner.name())).name("predictions-" + learner.name())
+          .uid("predictions-sink-" + learner.name());
+      alertStreams.add(learned.getSideOutput(OutputTags.ALERTS));
     }
-    for (int i = 0; i < plugins.size(); i++) {
-      String name = plugins.get(i).name();
-      learners.get(i).sinkTo(predictions.apply(name)).name("predictions-" + name).uid("predictions-sink-" + name);
+    DataStream<ModelUpdate> updateStream = updates.get(0);
+    for (DataStream<ModelUpdate> more : updates.subList(1, updates.size())) {
+      updateStream = updateStream.union(more);
     }
-    DataStream<ModelUpdate> updateStream = learners.get(0).getSideOutput(OutputTags.MODEL_UPDATES);
-    DataStream<Alert> alertStream = learners.get(0).getSideOutput(OutputTags.ALERTS);
-    for (SingleOutputStreamOperator<Prediction> learner : learners.subList(1, learners.size())) {
-      updateStream = updateStream.union(learner.getSideOutput(OutputTags.MODEL_UPDATES));
-      alertStream = alertStream.union(learner.getSideOutput(OutputTags.ALERTS));
+    DataStream<Alert> alertStream = alertStreams.get(0);
+    for (DataStream<Alert> more : alertStreams.subList(1, alertStreams.size())) {
+      alertStream = alertStream.union(more);
     }
     updateStream.map(JobProperties.stamp(config), new AvroTypeInfo<>(ModelUpdate.class)).name("record-job-config")
         .uid("record-job-config")
@@ -145,6 +149,58 @@ public final class LearnerJob {
         .union(features.getSideOutput(OutputTags.DEAD_LETTERS))
         .sinkTo(deadLetters).name("dead-letters").uid("dead-letters-sink");
     alertStream.sinkTo(alerts).name("alerts").uid("alerts-sink");
+  }
+
+  /** Each stream learned by one subtask, which publishes its versions. */
+  private SingleOutputStreamOperator<Prediction> learnEachStreamInOneSubtask(ContinualLearner<?, ?> learner,
+      DataStream<FeatureBatch> input, List<DataStream<ModelUpdate>> updates) {
+    SingleOutputStreamOperator<Prediction> learned = input
+        .keyBy(batch -> batch.streamId)
+        .process(new LearnerFunction<>(learner, config.publishPolicy(), config.device(), warmupSupply),
+            new AvroTypeInfo<>(Prediction.class))
+        .name("learn-" + learner.name()).uid("learn-" + learner.name());
+    updates.add(learned.getSideOutput(OutputTags.MODEL_UPDATES));
+    return learned;
+  }
+
+  /**
+   * Each stream spread over {@code --stream-parallelism} N subtasks: {@link StreamShards} deals its samples out and
+   * cuts the versions, N {@link LearnerFunction#shard shards} learn, {@link ShardMerge} merges and publishes. The
+   * operators' ids name N: state of another N cannot be restored into them.
+   */
+  private SingleOutputStreamOperator<Prediction> learnEachStreamInShards(ContinualLearner<?, ?> learner,
+      DataStream<FeatureBatch> input, StreamExecutionEnvironment env, List<DataStream<ModelUpdate>> updates,
+      List<DataStream<Alert>> alertStreams) {
+    int shards = config.streamParallelism();
+    if (learner.merge().kind() == StateMerge.Kind.NONE) {
+      throw new OptionValues.InvalidOptionException(learner.name() + " cannot spread a stream over subtasks ("
+          + learner.merge().rule() + "); run it with " + LearnerJobOptions.STREAM_PARALLELISM + " 1");
+    }
+    int maxParallelism = env.getMaxParallelism() > 0 ? env.getMaxParallelism()
+        : KeyGroupRangeAssignment.DEFAULT_LOWER_BOUND_MAX_PARALLELISM;
+    String suffix = learner.name() + "-x" + shards;
+    SingleOutputStreamOperator<FeatureBatch> dealt = input
+        .keyBy(batch -> batch.streamId)
+        .process(new StreamShards(learner, shards, config.publishPolicy(), warmupSupply), new FeatureBatchTypeInfo())
+        .name("deal-" + suffix).uid("deal-" + suffix);
+    dealt.setBufferTimeout(0);
+    SingleOutputStreamOperator<Prediction> learned = dealt
+        .keyBy(new ShardKeys(shards, maxParallelism))
+        .process(LearnerFunction.shard(learner, config.device()), new AvroTypeInfo<>(Prediction.class))
+        .name("learn-" + suffix).uid("learn-" + suffix);
+    learned.setMaxParallelism(maxParallelism);
+    SingleOutputStreamOperator<ModelUpdate> merged = learned.getSideOutput(OutputTags.SHARD_STATES)
+        .keyBy(part -> part.streamId)
+        .process(mergeOf(learner, shards), new AvroTypeInfo<>(ModelUpdate.class))
+        .name("merge-" + suffix).uid("merge-" + suffix);
+    updates.add(merged);
+    alertStreams.add(dealt.getSideOutput(OutputTags.ALERTS));
+    alertStreams.add(merged.getSideOutput(OutputTags.ALERTS));
+    return learned;
+  }
+
+  private static <S> ShardMerge<S> mergeOf(ContinualLearner<S, ?> learner, int shards) {
+    return new ShardMerge<>(learner, shards);
   }
 
   /** The samples a learner sees: the stream plus its own warm-up topic, never another learner's. */

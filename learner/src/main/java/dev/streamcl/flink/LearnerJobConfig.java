@@ -13,7 +13,8 @@ import java.util.TreeMap;
 
 /**
  * What the learner job does, independent of where its input comes from and its output goes: the
- * encoder and device, micro-batching, the publish policy, input limits, parallelism and checkpoints,
+ * encoder and device, micro-batching, the publish policy, input limits, parallelism (of the job, and of each
+ * stream's learning) and checkpoints,
  * the state backend, the learners to run and every learner family's settings. Built from options by
  * {@link LearnerJobOptions} (the CLI and the job jar alike) or with {@link #builder}.
  */
@@ -26,6 +27,7 @@ public record LearnerJobConfig(
     int labelLimit,
     int maxPayloadBytes,
     int parallelism,
+    int streamParallelism,
     long checkpointIntervalMs,
     StateBackend stateBackend,
     List<String> learners,
@@ -38,6 +40,7 @@ public record LearnerJobConfig(
     require(labelLimit > 0, "label limit must be positive");
     require(maxPayloadBytes > 0, "payload limit must be positive");
     require(parallelism > 0, "parallelism must be positive");
+    require(streamParallelism > 0, "stream parallelism must be positive");
     require(checkpointIntervalMs > 0, "checkpoint interval must be positive");
     require(!learners.isEmpty(), "run at least one learner: " + String.join(", ", Learners.names()));
     learners.forEach(Learners::familyOf);
@@ -90,6 +93,7 @@ public record LearnerJobConfig(
     private int labelLimit;
     private int maxPayloadBytes;
     private int parallelism;
+    private int streamParallelism;
     private long checkpointIntervalMs;
     private StateBackend stateBackend;
     private List<String> learners;
@@ -104,6 +108,7 @@ public record LearnerJobConfig(
       labelLimit = c.labelLimit;
       maxPayloadBytes = c.maxPayloadBytes;
       parallelism = c.parallelism;
+      streamParallelism = c.streamParallelism;
       checkpointIntervalMs = c.checkpointIntervalMs;
       stateBackend = c.stateBackend;
       learners = c.learners;
@@ -151,6 +156,12 @@ public record LearnerJobConfig(
       return this;
     }
 
+    /** Learner subtasks each stream is spread over. */
+    public Builder streamParallelism(int value) {
+      streamParallelism = value;
+      return this;
+    }
+
     public Builder checkpointIntervalMs(long value) {
       checkpointIntervalMs = value;
       return this;
@@ -182,7 +193,7 @@ public record LearnerJobConfig(
 
     public LearnerJobConfig build() {
       return new LearnerJobConfig(encoder, device, microBatchSize, microBatchMaxDelayMs, publishPolicy, labelLimit,
-          maxPayloadBytes, parallelism, checkpointIntervalMs, stateBackend, learners, families);
+          maxPayloadBytes, parallelism, streamParallelism, checkpointIntervalMs, stateBackend, learners, families);
     }
   }
 }

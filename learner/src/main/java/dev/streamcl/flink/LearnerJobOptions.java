@@ -32,6 +32,7 @@ public final class LearnerJobOptions {
   public static final String LABEL_LIMIT = "--label-limit";
   public static final String MAX_PAYLOAD_BYTES = "--max-payload-bytes";
   public static final String PARALLELISM = "--parallelism";
+  public static final String STREAM_PARALLELISM = "--stream-parallelism";
   public static final String CHECKPOINT_INTERVAL_MS = "--checkpoint-interval-ms";
   public static final String STATE_BACKEND = "--state-backend";
   public static final String LEARNERS = "--learners";
@@ -57,6 +58,9 @@ public final class LearnerJobOptions {
             "Number of classes: labels must lie in [0, N), others are dead-lettered."),
         LearnerOption.of(MAX_PAYLOAD_BYTES, 1 << 20, "Larger sample records are dead-lettered."),
         LearnerOption.of(PARALLELISM, DEFAULT_PARALLELISM, "Flink parallelism."),
+        LearnerOption.of(STREAM_PARALLELISM, 1, "Learner subtasks each stream is spread over (sample s to subtask "
+            + "s mod N), their states merged at every version: exactly for nmc, slda and ranpac; kvb adds the "
+            + "subtasks' value deltas; replay heads average (a model soup)."),
         LearnerOption.of(CHECKPOINT_INTERVAL_MS, 2000, "Checkpoint interval; exactly-once outputs become readable at "
             + "each checkpoint."),
         LearnerOption.of(STATE_BACKEND, "hashmap", "Where keyed state lives: hashmap (JVM heap) or rocksdb "
@@ -101,6 +105,7 @@ public final class LearnerJobOptions {
         labelLimit,
         values.positiveInt(MAX_PAYLOAD_BYTES),
         values.positiveInt(PARALLELISM),
+        values.positiveInt(STREAM_PARALLELISM),
         values.positiveLong(CHECKPOINT_INTERVAL_MS),
         StateBackend.fromOption(values.choice(STATE_BACKEND, "hashmap", "rocksdb")),
         values.choices(LEARNERS, Learners.names()),

@@ -17,8 +17,35 @@ public class FeatureBatch {
   public String topic;
   public int[] partitions;
   public long[] offsets;
+  /** Which of a stream's learner subtasks the batch goes to when one stream is learned by several; -1: the only one. */
+  public int shard = -1;
+  /**
+   * What a stream learned by several subtasks tells each of them besides its samples: {@link #WARM_UP} on the
+   * samples every subtask fits its warm-up on (and does not learn), or, on an empty batch, why a version closes here
+   * (a {@code PublishProgress.Trigger} name). Null on the samples a learner learns.
+   */
+  public String control;
 
   public FeatureBatch() {}
+
+  /** {@link #control} of warm-up samples sent to every subtask of a stream. */
+  public static final String WARM_UP = "warm-up";
+
+  /** The empty batch that tells subtask {@code shard} of a stream to close a version, for {@code trigger}. */
+  public static FeatureBatch cut(String streamId, int dim, int shard, String trigger) {
+    FeatureBatch marker = allocate(streamId, dim, 0);
+    marker.shard = shard;
+    marker.control = trigger;
+    return marker;
+  }
+
+  public boolean isCut() {
+    return control != null && !WARM_UP.equals(control);
+  }
+
+  public boolean isWarmup() {
+    return WARM_UP.equals(control);
+  }
 
   public int size() {
     return sequences.length;
@@ -34,7 +61,19 @@ public class FeatureBatch {
       row += part.size();
       joined.topic = part.topic;
     }
+    joined.shard = first.shard;
     return joined;
+  }
+
+  /** The given rows, in the given order, as a new batch. */
+  public FeatureBatch rows(int[] indices) {
+    FeatureBatch part = allocate(streamId, dim, indices.length);
+    for (int k = 0; k < indices.length; k++) {
+      part.copyRows(this, indices[k], k, 1);
+    }
+    part.topic = topic;
+    part.shard = shard;
+    return part;
   }
 
   /** Rows {@code [from, to)} as a new batch. */
@@ -42,6 +81,7 @@ public class FeatureBatch {
     FeatureBatch part = allocate(streamId, dim, to - from);
     part.copyRows(this, from, 0, to - from);
     part.topic = topic;
+    part.shard = shard;
     return part;
   }
 

@@ -354,7 +354,7 @@ class NearestClassMeanFunctionTest {
     assertEquals(offsets, actual.getSourceOffsets(), where + "source offsets");
 
     NearestClassMeanModel model = NearestClassMeanModel.fromUpdate(actual);
-    assertArrayEquals(expected.labels(), model.labels(), where + "classes in order of first appearance");
+    assertArrayEquals(expected.labels(), model.labels(), where + "classes sorted by label");
     assertArrayEquals(expected.counts(), model.counts(), where + "class counts");
     float[] sums = model.sums();
     for (int c = 0; c < expected.labels().length; c++) {

@@ -65,23 +65,21 @@ public final class KeyValueBottleneck implements Serializable {
   }
 
   /**
-   * Merges a bottleneck learned on another part of the same stream: same frozen keys required; values
-   * become the average of both weighted by labelled samples (FedAvg, McMahan et al. 2017), counts add.
+   * Merges a bottleneck learned on another part of the same stream from the same start (equal frozen keys, zero
+   * values): values add, so every subtask's sparse updates count once. Equal to learning both parts in one sequence
+   * where the parts' samples fetch disjoint value rows (each row's gradients then saw the same values) and minibatches
+   * align; elsewhere an approximation. Touched rows are the union, counts add.
    */
-  public void mergeWeighted(KeyValueBottleneck other) {
+  public void mergeAdditive(KeyValueBottleneck other) {
     if (!config.equals(other.config) || featureDim != other.featureDim || !Arrays.equals(keys, other.keys)) {
       throw new IllegalArgumentException("Only bottlenecks with the same settings and frozen keys merge");
     }
-    long total = labelledSeen + other.labelledSeen;
-    if (total > 0) {
-      for (int i = 0; i < values.length; i++) {
-        values[i] = (float) (((double) values[i] * labelledSeen + (double) other.values[i] * other.labelledSeen)
-            / total);
-      }
+    for (int i = 0; i < values.length; i++) {
+      values[i] += other.values[i];
     }
     touchedRows.or(other.touchedRows);
     samplesSeen += other.samplesSeen;
-    labelledSeen = total;
+    labelledSeen += other.labelledSeen;
   }
 
   public KvbHyperparameters config() {

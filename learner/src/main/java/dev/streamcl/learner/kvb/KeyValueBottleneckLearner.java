@@ -174,9 +174,9 @@ public final class KeyValueBottleneckLearner implements ContinualLearner<KeyValu
 
   @Override
   public StateMerge<KeyValueBottleneck> merge() {
-    return StateMerge.approximate("same frozen keys required; values averaged weighted by labelled samples "
-        + "(FedAvg, McMahan et al. 2017), sample counts add", (a, b) -> {
-          a.mergeWeighted(b);
+    return StateMerge.approximate("same frozen keys required; the subtasks' value deltas from the common zero start "
+        + "add (equal to one sequence where their samples fetch disjoint value rows), sample counts add", (a, b) -> {
+          a.mergeAdditive(b);
           return a;
         });
   }

@@ -9,16 +9,19 @@ import java.util.Objects;
  * Pretrained-Models in Continual Learning"): per class the running sum of L2-normalised features
  * and the count; the class mean is sum / count.
  *
- * <p>Sums are doubles added one sample at a time, so the state depends only on the sample order,
- * never on how samples were batched; sums are additive, so partial states {@link #merge} exactly
- * up to rounding. A plain Java class (no Flink types) so Flink can serialise it with Kryo. Class
- * lookups scan the label array: class counts are small next to the feature dimension.
+ * <p>Sums are doubles added one sample at a time. NMC adds its features {@linkplain #addRounded rounded to a
+ * grid}, which makes every sum exact: the state then depends only on which samples were learned, neither on their
+ * order nor on their batching, and partial states {@link #merge} to the bits of learning the whole stream. Classes
+ * are kept sorted by label, so the class order does not depend on arrival order either.
  */
 public final class ClassMeanState implements Serializable {
   private static final long serialVersionUID = 1L;
 
   private int dim;
-  private int[] labels = new int[0]; // in order of first appearance
+  /** {@link #addRounded} rounds to multiples of 1 / GRID. */
+  private static final double GRID = 0x1p30;
+
+  private int[] labels = new int[0]; // ascending
   private double[] sums = new double[0]; // [classes, dim] row-major
   private long[] counts = new long[0];
   private long samplesSeen; // labelled and unlabelled
@@ -32,16 +35,18 @@ public final class ClassMeanState implements Serializable {
     this.dim = dim;
   }
 
-  /** Builds a state from its parts (copied); sums are [labels.length, dim] row-major. */
+  /** Builds a state from its parts (copied, classes in any order); sums are [labels.length, dim] row-major. */
   public static ClassMeanState of(int dim, int[] labels, double[] sums, long[] counts, long samplesSeen) {
     if (sums.length != (long) labels.length * dim || counts.length != labels.length) {
       throw new IllegalArgumentException("State of " + labels.length + " classes needs " + labels.length * (long) dim
           + " sums and " + labels.length + " counts, got " + sums.length + " and " + counts.length);
     }
     ClassMeanState state = new ClassMeanState(dim);
-    state.labels = labels.clone();
-    state.sums = sums.clone();
-    state.counts = counts.clone();
+    for (int c = 0; c < labels.length; c++) {
+      int row = state.classIndexOrAdd(labels[c]) * dim;
+      System.arraycopy(sums, c * dim, state.sums, row, dim);
+      state.counts[row / dim] = counts[c];
+    }
     state.samplesSeen = samplesSeen;
     return state;
   }
@@ -59,12 +64,26 @@ public final class ClassMeanState implements Serializable {
     samplesSeen++;
   }
 
+  /**
+   * Learns one labelled sample of features in [-1, 1] (NMC's L2-normalised ones), each rounded to a multiple of
+   * 2^-30 first — pre-rounding, as in reproducible summation (Demmel and Nguyen 2013): every partial sum is then an
+   * exact double while a class has fewer than 2^23 samples, so no order of addition changes a bit.
+   */
+  public void addRounded(float[] features, int offset, int label) {
+    int row = classIndexOrAdd(label) * dim;
+    for (int k = 0; k < dim; k++) {
+      sums[row + k] += Math.rint(features[offset + k] * GRID) / GRID;
+    }
+    counts[row / dim]++;
+    samplesSeen++;
+  }
+
   /** Counts samples that were only predicted (unlabelled). */
   public void countUnlabelled(long samples) {
     samplesSeen += samples;
   }
 
-  /** Adds another partial state; its new classes follow ours in its order. */
+  /** Adds another partial state. */
   public void merge(ClassMeanState other) {
     if (other.dim != dim) {
       throw new IllegalArgumentException("Cannot merge states of dimension " + dim + " and " + other.dim);
@@ -81,12 +100,8 @@ public final class ClassMeanState implements Serializable {
 
   /** Row of a label, or -1 if the class is unknown. */
   public int classIndex(int label) {
-    for (int c = 0; c < labels.length; c++) {
-      if (labels[c] == label) {
-        return c;
-      }
-    }
-    return -1;
+    int c = Arrays.binarySearch(labels, label);
+    return c < 0 ? -1 : c;
   }
 
   public int dim() {
@@ -132,15 +147,29 @@ public final class ClassMeanState implements Serializable {
   }
 
   private int classIndexOrAdd(int label) {
-    int index = classIndex(label);
-    if (index >= 0) {
-      return index;
+    int found = Arrays.binarySearch(labels, label);
+    if (found >= 0) {
+      return found;
     }
-    labels = Arrays.copyOf(labels, labels.length + 1);
-    labels[labels.length - 1] = label;
-    sums = Arrays.copyOf(sums, sums.length + dim);
-    counts = Arrays.copyOf(counts, counts.length + 1);
-    return labels.length - 1;
+    int row = -found - 1;
+    labels = insert(labels, row, label);
+    long[] longerCounts = new long[counts.length + 1];
+    System.arraycopy(counts, 0, longerCounts, 0, row);
+    System.arraycopy(counts, row, longerCounts, row + 1, counts.length - row);
+    counts = longerCounts;
+    double[] longerSums = new double[sums.length + dim];
+    System.arraycopy(sums, 0, longerSums, 0, row * dim);
+    System.arraycopy(sums, row * dim, longerSums, (row + 1) * dim, sums.length - row * dim);
+    sums = longerSums;
+    return row;
+  }
+
+  private static int[] insert(int[] values, int at, int value) {
+    int[] longer = new int[values.length + 1];
+    System.arraycopy(values, 0, longer, 0, at);
+    longer[at] = value;
+    System.arraycopy(values, at, longer, at + 1, values.length - at);
+    return longer;
   }
 
   @Override

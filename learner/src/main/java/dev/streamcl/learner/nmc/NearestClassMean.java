@@ -15,7 +15,7 @@ import java.util.Map;
  * prediction.
  *
  * <p>Test-then-train use: {@code p = predictThenNormalize(state, x, b, labels)}, emit the
- * predictions, then for each sample in order {@code state.add(p.features(), p.featureOffset(i),
+ * predictions, then for each sample in order {@code state.addRounded(p.features(), p.featureOffset(i),
  * labels[i])} if labelled, else {@code state.countUnlabelled(1)}. The kernel never modifies the
  * state, so a model may be published between two samples. Not thread-safe (reused input buffers).
  */

@@ -101,7 +101,7 @@ public final class NearestClassMeanLearner implements ContinualLearner<ClassMean
     Predictions predictions = kernel.predictThenNormalize(state, batch.features, batch.size(), batch.labels);
     for (int i = 0; i < batch.size(); i++) {
       if (batch.labels[i] >= 0) {
-        state.add(predictions.features(), predictions.featureOffset(i), batch.labels[i]);
+        state.addRounded(predictions.features(), predictions.featureOffset(i), batch.labels[i]);
       } else {
         state.countUnlabelled(1);
       }
@@ -117,7 +117,7 @@ public final class NearestClassMeanLearner implements ContinualLearner<ClassMean
 
   @Override
   public StateMerge<ClassMeanState> merge() {
-    return StateMerge.exact("per-class sums and counts add; new classes follow in the second state's order",
+    return StateMerge.exact("per-class sums (of features rounded to 2^-30, so every sum is exact) and counts add",
         (a, b) -> {
           a.merge(b);
           return a;

@@ -175,8 +175,12 @@ public final class ReplayHeadLearner implements ContinualLearner<ReplayHeadState
 
   @Override
   public StateMerge<ReplayHeadState> merge() {
-    return StateMerge.none("an SGD head and its replay memory depend on the order of the whole stream; averaging "
-        + "heads would also need a merge of the buffers' reservoir samples");
+    return StateMerge.weighted("model soup (Wortsman et al. 2022): weights and biases of the subtasks' heads, each "
+        + "trained on its part of the stream from the same zero start, averaged in proportion to the labelled samples "
+        + "each learned; replay memories stay with their subtasks (the first state's is kept)", (a, n, b, m) -> {
+          a.head().averageWith(n, b.head(), m);
+          return a;
+        });
   }
 
   private static NamedTensor tensor(String name, List<Integer> shape, float[] values) {

@@ -94,6 +94,32 @@ public final class SoftmaxHead implements Serializable {
     bias = newBias.clone();
   }
 
+  /**
+   * Makes this head the average of itself and {@code other}, weighted {@code weight} : {@code otherWeight} (a model
+   * soup, Wortsman et al. 2022); a class only one head knows has a zero row in the other, as a new class starts.
+   */
+  public void averageWith(long weight, SoftmaxHead other, long otherWeight) {
+    if (other.dim != dim) {
+      throw new IllegalArgumentException("Cannot average heads of dimension " + dim + " and " + other.dim);
+    }
+    for (int label : other.labels) {
+      classIndexOrAdd(label);
+    }
+    double total = weight + otherWeight;
+    if (total == 0) {
+      return;
+    }
+    for (int c = 0; c < labels.length; c++) {
+      int o = other.classIndex(labels[c]);
+      for (int k = 0; k < dim; k++) {
+        double theirs = o < 0 ? 0 : other.weights[o * dim + k];
+        weights[c * dim + k] = (float) ((weights[c * dim + k] * (double) weight + theirs * otherWeight) / total);
+      }
+      double theirBias = o < 0 ? 0 : other.bias[o];
+      bias[c] = (float) ((bias[c] * (double) weight + theirBias * otherWeight) / total);
+    }
+  }
+
   public SoftmaxHead copy() {
     return of(dim, labels, weights, bias);
   }

@@ -59,11 +59,11 @@ public final class SequentialNmc {
 
   private void learn(double[] x, int label) {
     int c = labels.indexOf(label);
-    if (c < 0) {
-      labels.add(label);
-      sums.add(new double[dim]);
-      counts.add(0L);
-      c = labels.size() - 1;
+    if (c < 0) { // classes kept sorted by label
+      c = (int) labels.stream().filter(known -> known < label).count();
+      labels.add(c, label);
+      sums.add(c, new double[dim]);
+      counts.add(c, 0L);
     }
     for (int j = 0; j < dim; j++) {
       sums.get(c)[j] += x[j];
