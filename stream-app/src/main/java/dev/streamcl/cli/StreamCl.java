@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "streamcl", mixinStandardHelpOptions = true, version = "StreamCL 0.1.0",
     description = "Streaming continual learning on Kafka, Flink and ONNX Runtime.",
     subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, LearnCommand.class, ServeCommand.class,
-        EvaluateCommand.class, ReportCommand.class, ReplayCommand.class, BenchCommand.class})
+        EvaluateCommand.class, ReportCommand.class, ReplayCommand.class, BenchCommand.class, ScaleOutCommand.class})
 public final class StreamCl {
   private static final String VERBOSE = "--verbose";
 
