@@ -42,6 +42,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   private final BrokerSecurity security;
   private final int controllerPort;
   private final KafkaRaftServer server;
+  private final String clusterId;
   private boolean closed;
 
   private EmbeddedKafkaBroker(Builder b) throws IOException {
@@ -52,6 +53,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.port = b.port > 0 ? b.port : freePort();
     this.security = b.security;
     this.controllerPort = b.controllerPort > 0 ? b.controllerPort : freePortOtherThan(port);
+    this.clusterId = b.clusterId != null ? b.clusterId : Uuid.randomUuid().toString();
     KafkaRaftServer started = null;
     try {
       Properties props = serverProperties(b);
@@ -174,7 +176,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       return;
     }
     ByteArrayOutputStream output = new ByteArrayOutputStream();
-    List<String> args = new ArrayList<>(List.of("format", "--cluster-id", Uuid.randomUuid().toString(),
+    List<String> args = new ArrayList<>(List.of("format", "--cluster-id", clusterId,
         "--config", dataDir.resolve("server.properties").toString()));
     if (security != null) {
       args.addAll(security.formatArguments());
@@ -244,8 +246,29 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private int partitions = 4;
     private BrokerSecurity security;
     private final Properties overrides = new Properties();
+    private String clusterId;
 
     private Builder() {}
+
+    /**
+     * One node of a KRaft cluster of several (broker and controller in one process): its id, the controller quorum
+     * ({@code id@host:controllerPort,...}), the cluster id every node is formatted with, and the replication factor
+     * of the internal topics and of topics created without one; writes need {@code min(2, replicas)} in sync.
+     */
+    public Builder quorumNode(int nodeId, String voters, String clusterId, int replicas) {
+      this.clusterId = clusterId;
+      String inSync = Integer.toString(Math.min(2, replicas));
+      property("node.id", Integer.toString(nodeId));
+      property("controller.quorum.voters", voters);
+      for (String topic : List.of("offsets.topic", "transaction.state.log", "share.coordinator.state.topic")) {
+        property(topic + ".replication.factor", Integer.toString(replicas));
+      }
+      property("default.replication.factor", Integer.toString(replicas));
+      property("transaction.state.log.min.isr", inSync);
+      property("share.coordinator.state.topic.min.isr", inSync);
+      property("min.insync.replicas", inSync);
+      return this;
+    }
 
     /** Keeps data here between runs; {@code null} (the default) means a temp dir deleted on close. */
     public Builder dataDir(Path dir) {

@@ -14,6 +14,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java dev.streamcl.ops.LocalKafka [--data-dir .data/kafka] [--port 9092] [--controller-port PORT+1] [--partitions 4]
  *     [--security none|sasl-scram|sasl-scram-tls] [--topic-prefix streamcl]
+ *     [--node-id N --voters 1@host:port,... --cluster-id ID --replicas R]   (one node of a KRaft cluster)
  * </pre>
  */
 public final class LocalKafka {
@@ -45,6 +46,10 @@ public final class LocalKafka {
         .port(options.port)
         .controllerPort(options.controllerPort)
         .partitions(options.partitions);
+    if (options.quorum != null) {
+      builder.quorumNode(options.quorum.nodeId, options.quorum.voters, options.quorum.clusterId,
+          options.quorum.replicas);
+    }
     EmbeddedKafkaBroker broker = options.security == Security.NONE
         ? builder.dataDir(options.dataDir).start()
         : startSecured(builder, options);
@@ -109,13 +114,17 @@ public final class LocalKafka {
     }
   }
 
+  /** One node's place in a KRaft cluster of several. */
+  record Quorum(int nodeId, String voters, String clusterId, int replicas) {}
+
   /** Command-line options; unknown ones are an error rather than silently ignored. */
-  record Options(Path dataDir, int port, int controllerPort, int partitions, Security security, String topicPrefix) {
+  record Options(Path dataDir, int port, int controllerPort, int partitions, Security security, String topicPrefix,
+      Quorum quorum) {
     static final String USAGE =
         "Usage: LocalKafka [--data-dir DIR (.data/kafka; secured: .data/kafka-secured)] [--port N (9092)]"
             + " [--controller-port N (port+1; 0 = free)] [--partitions N (4)]"
             + " [--security none|sasl-scram|sasl-scram-tls (none)] [--topic-prefix P (streamcl; the pipeline user's"
-            + " topics)]";
+            + " topics)] [--node-id N --voters ID@HOST:PORT,... --cluster-id ID --replicas R (a node of a cluster)]";
 
     static Options parse(String[] args) {
       Path dataDir = null;
@@ -124,6 +133,10 @@ public final class LocalKafka {
       int partitions = 4;
       Security security = Security.NONE;
       String topicPrefix = "streamcl";
+      int nodeId = -1;
+      String voters = null;
+      String clusterId = null;
+      int replicas = 1;
       for (int i = 0; i < args.length; i++) {
         String name = args[i];
         if (i + 1 >= args.length) {
@@ -137,6 +150,10 @@ public final class LocalKafka {
           case "--partitions" -> partitions = number(name, value);
           case "--security" -> security = Security.of(value);
           case "--topic-prefix" -> topicPrefix = value;
+          case "--node-id" -> nodeId = number(name, value);
+          case "--voters" -> voters = value;
+          case "--cluster-id" -> clusterId = value;
+          case "--replicas" -> replicas = number(name, value);
           default -> throw new IllegalArgumentException("Unknown option " + name);
         }
       }
@@ -147,7 +164,14 @@ public final class LocalKafka {
         // A data dir formatted without the admin's SCRAM credential cannot be secured later.
         dataDir = Path.of(security == Security.NONE ? ".data/kafka" : ".data/kafka-secured");
       }
-      return new Options(dataDir, port, controllerPort, partitions, security, topicPrefix);
+      Quorum quorum = null;
+      if (nodeId >= 0 || voters != null || clusterId != null) {
+        if (nodeId < 0 || voters == null || clusterId == null) {
+          throw new IllegalArgumentException("A cluster node needs --node-id, --voters and --cluster-id together");
+        }
+        quorum = new Quorum(nodeId, voters, clusterId, replicas);
+      }
+      return new Options(dataDir, port, controllerPort, partitions, security, topicPrefix, quorum);
     }
 
     private static int number(String name, String value) {

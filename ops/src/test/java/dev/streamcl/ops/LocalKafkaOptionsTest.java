@@ -10,14 +10,15 @@ class LocalKafkaOptionsTest {
 
   @Test
   void defaultsMatchTheScripts() {
-    assertEquals(new LocalKafka.Options(Path.of(".data/kafka"), 9092, 9093, 4, LocalKafka.Security.NONE, "streamcl"),
-        parse());
+    assertEquals(new LocalKafka.Options(Path.of(".data/kafka"), 9092, 9093, 4, LocalKafka.Security.NONE, "streamcl",
+        null), parse());
   }
 
   @Test
   void aSecuredBrokerKeepsItsDataApartUnlessTold() {
     assertEquals(new LocalKafka.Options(Path.of(".data/kafka-secured"), 9092, 9093, 4,
-        LocalKafka.Security.SASL_SCRAM_TLS, "exp"), parse("--security", "sasl-scram-tls", "--topic-prefix", "exp"));
+        LocalKafka.Security.SASL_SCRAM_TLS, "exp", null),
+        parse("--security", "sasl-scram-tls", "--topic-prefix", "exp"));
     assertEquals(Path.of("kept"), parse("--security", "sasl-scram", "--data-dir", "kept").dataDir());
     assertEquals("--security must be none, sasl-scram or sasl-scram-tls, got 'kerberos'",
         assertThrows(IllegalArgumentException.class, () -> parse("--security", "kerberos")).getMessage());
@@ -28,6 +29,14 @@ class LocalKafkaOptionsTest {
     assertEquals(19093, parse("--port", "19092").controllerPort());
     assertEquals(0, parse("--port", "0").controllerPort());
     assertEquals(7000, parse("--controller-port", "7000", "--port", "19092").controllerPort());
+  }
+
+  @Test
+  void aClusterNodeNeedsItsIdTheVotersAndTheClusterId() {
+    assertEquals(new LocalKafka.Quorum(2, "1@h:1,2@h:2,3@h:3", "abc", 3), parse("--node-id", "2", "--voters",
+        "1@h:1,2@h:2,3@h:3", "--cluster-id", "abc", "--replicas", "3").quorum());
+    assertEquals("A cluster node needs --node-id, --voters and --cluster-id together",
+        assertThrows(IllegalArgumentException.class, () -> parse("--node-id", "2")).getMessage());
   }
 
   @Test

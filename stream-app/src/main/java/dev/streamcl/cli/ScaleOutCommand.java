@@ -50,7 +50,7 @@ final class ScaleOutCommand implements Callable<Integer> {
     try (EmbeddedKafkaBroker broker =
         EmbeddedKafkaBroker.builder().dataDir(dataDir).partitions(scenario.partitions).start()) {
       for (int shards : streamParallelisms) {
-        String prefix = "scale-x" + shards;
+        String prefix = prefix(shards);
         LearnerJobConfig config = LearnerJobOptions.config(LearnerJobOptions.values(spec), prefix).toBuilder()
             .streamParallelism(shards).build();
         out.printf("%n== --stream-parallelism %d (parallelism %d), topics %s.*%n", shards, config.parallelism(),
@@ -80,27 +80,36 @@ final class ScaleOutCommand implements Callable<Integer> {
     results.values().forEach(r -> rate.append(String.format("  %10.0f", r.samplesPerSecond())));
     out.println(rate);
     String nmc = scenario.streamId + "/" + NearestClassMeanModel.LEARNER;
-    List<String> reference = comparable(first.published().updates(nmc));
+    int firstRun = results.keySet().iterator().next();
+    List<String> reference = comparable(first.published().updates(nmc), prefix(firstRun));
     if (!reference.isEmpty()) {
       results.forEach((n, r) -> {
-        List<String> updates = comparable(r.published().updates(nmc));
+        List<String> updates = comparable(r.published().updates(nmc), prefix(n));
         long same = 0;
         while (same < Math.min(reference.size(), updates.size()) && reference.get((int) same)
             .equals(updates.get((int) same))) {
           same++;
         }
         out.printf("  nmc x%d: %d of %d update records identical to x%d's (all bytes but the recorded stream "
-            + "parallelism and the topic names)%s%n", n, same, updates.size(), results.keySet().iterator().next(),
+            + "parallelism and the topic names)%s%n", n, same, updates.size(), firstRun,
             updates.size() == reference.size() && same == reference.size() ? "" : "  DIFFERENT");
       });
     }
   }
 
-  /** Update records without what must differ between the runs: the recorded setting and the topics' names. */
-  private static List<String> comparable(List<byte[]> records) {
+  private static String prefix(int streamParallelism) {
+    return "scale-x" + streamParallelism;
+  }
+
+  /**
+   * Update records without what must differ between the runs: the recorded stream parallelism, and the topic
+   * names (each run has its own prefix, in the source offsets and in recorded settings such as KVB's key topic).
+   */
+  private static List<String> comparable(List<byte[]> records, String prefix) {
     EventCodec<ModelUpdate> codec = EventCodec.modelUpdates();
     return records.stream().map(codec::decode).map(update -> {
-      Map<String, String> properties = new TreeMap<>(update.getProperties());
+      Map<String, String> properties = new TreeMap<>();
+      update.getProperties().forEach((key, value) -> properties.put(key, value.replace(prefix + ".", "PREFIX.")));
       properties.remove(JobProperties.PREFIX + "streamParallelism");
       update.setProperties(properties);
       update.setSourceOffsets(update.getSourceOffsets().stream()
