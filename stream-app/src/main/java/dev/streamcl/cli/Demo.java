@@ -58,12 +58,20 @@ public final class Demo {
    * {@code joint}
    * adds an i.i.d. copy of the stream whose fine-tuned head is the upper bound; the evaluation replays
    * the test topic through every {@code evaluateEvery}-th version and every task boundary; the report
-   * goes to {@code reportDir} (none when null).
+   * goes to {@code reportDir} (none when null); the learner job runs on {@code flink}.
    */
   public record Settings(String bootstrap, Properties clientProperties, String topicPrefix, String scenario,
       Path dataDir, long seed,
       String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress, boolean joint,
-      int evaluateEvery, Path reportDir, CheckpointOptions checkpoints) {
+      int evaluateEvery, Path reportDir, CheckpointOptions checkpoints, FlinkTarget flink) {
+    /** The learner job on a local MiniCluster. */
+    public Settings(String bootstrap, Properties clientProperties, String topicPrefix, String scenario, Path dataDir,
+        long seed, String streamId, int samplesPerTask, int partitions, LearnerJobConfig learner, boolean progress,
+        boolean joint, int evaluateEvery, Path reportDir, CheckpointOptions checkpoints) {
+      this(bootstrap, clientProperties, topicPrefix, scenario, dataDir, seed, streamId, samplesPerTask, partitions,
+          learner, progress, joint, evaluateEvery, reportDir, checkpoints, FlinkTarget.LOCAL);
+    }
+
     String jointStreamId() {
       return streamId + "-joint";
     }
@@ -150,10 +158,9 @@ public final class Demo {
     } else {
       publish(settings, scenario, clients, topics, out);
     }
-    out.println("Running the learner job on a local Flink MiniCluster (parallelism "
-        + settings.learner().parallelism() + ")");
+    out.println("Running the learner job on " + settings.flink().describe(settings.learner()));
     JobExecutionResult job = LocalFlink.run(KafkaLearnerJob.create(clients, topics, settings.learner(), true),
-        settings.learner(), "streamcl-demo-learner", resumable, out);
+        settings.learner(), "streamcl-demo-learner", resumable, settings.flink(), out);
     long learned = LearnerJob.samplesIn(job);
     Throughputs.publish(clients, topics, LearnerJob.throughputs(job, "streamcl-demo-learner", Instant.now()));
     double seconds = job.getNetRuntime() / 1000.0;

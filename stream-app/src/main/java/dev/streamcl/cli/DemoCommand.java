@@ -7,15 +7,18 @@ import dev.streamcl.learner.Learners;
 import dev.streamcl.learner.lda.StreamingLdaLearner;
 import dev.streamcl.learner.ranpac.RanpacLearner;
 import dev.streamcl.learner.replay.ReplayHeadLearner;
+import dev.streamcl.ops.LocalCluster;
 import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.Scenarios;
 import dev.streamcl.scenario.SplitFashionMnist;
 import dev.streamcl.scenario.WordNetSupersenses;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,6 +56,11 @@ final class DemoCommand implements Callable<Integer> {
       + "'joint', the upper bound (needs finetune in --learners; doubles the job's work).")
   boolean joint;
 
+  @Option(names = "--cluster", description = "Run on a real cluster on this machine instead of in-process: three Kafka "
+      + "brokers (replication factor 3, min.insync.replicas 2) and a Flink JobManager with two TaskManagers, each its "
+      + "own JVM, started for the demo and stopped after it; the job is submitted as a job jar over REST.")
+  boolean cluster;
+
   @Option(names = "--evaluate-every", defaultValue = "5",
       description = "Evaluate every K-th model version (and every task boundary and the newest)"
           + " (default: ${DEFAULT-VALUE}).")
@@ -75,17 +83,44 @@ final class DemoCommand implements Callable<Integer> {
           + " to --learners");
     }
     if (bootstrap != null) {
+      if (cluster) {
+        throw new UserError("--cluster starts its own Kafka brokers: leave out --bootstrap");
+      }
       KafkaOptions.requireReachable(new ClientConfigs(bootstrap, ClientConfigs.loadProperties(clientProperties), true));
     }
-    Demo.Result result = Demo.run(new Demo.Settings(bootstrap, ClientConfigs.loadProperties(clientProperties),
-        topicPrefix, scenarioName, scenario.dataDir, scenario.seed, streamId(), scenario.samplesPerTask,
-        scenario.partitions, learner, true, joint, evaluateEvery, reportDir,
+    Demo.Result result = cluster ? runOnLocalCluster(learner, out) : Demo.run(new Demo.Settings(bootstrap,
+        ClientConfigs.loadProperties(clientProperties), topicPrefix, scenarioName, scenario.dataDir, scenario.seed,
+        streamId(), scenario.samplesPerTask, scenario.partitions, learner, true, joint, evaluateEvery, reportDir,
         bootstrap == null ? null : checkpoints), out);
     print(result, learner, out);
     out.println();
     out.print(SummaryTable.format(result.report()));
     out.println("Report: " + result.reportHtml().toAbsolutePath());
     return 0;
+  }
+
+  /** Starts the multi-process cluster, runs the demo on it, stops it; its logs stay when the demo fails. */
+  private Demo.Result runOnLocalCluster(LearnerJobConfig learner, PrintStream out) throws Exception {
+    Path jobJar = FlinkTarget.jobJar(null); // before any node starts
+    Path work = Files.createTempDirectory("streamcl-cluster");
+    out.println("Starting a local cluster (3 Kafka brokers, a Flink JobManager and 2 TaskManagers, each its own "
+        + "JVM; logs in " + work + ")");
+    boolean done = false;
+    try (LocalCluster nodes = LocalCluster.start(work, LocalCluster.Settings.defaults())) {
+      out.println("Kafka at " + nodes.bootstrap() + "; Flink REST at http://" + nodes.flinkRest() + " with "
+          + nodes.registeredTaskManagers() + " TaskManagers");
+      Demo.Result result = Demo.run(new Demo.Settings(nodes.bootstrap(), new Properties(), topicPrefix, scenarioName,
+          scenario.dataDir, scenario.seed, streamId(), scenario.samplesPerTask, scenario.partitions, learner, true,
+          joint, evaluateEvery, reportDir, null, FlinkTarget.cluster(nodes.flinkRest(), jobJar)), out);
+      done = true;
+      return result;
+    } finally {
+      if (done) {
+        CheckpointFolder.deleteRecursively(work);
+      } else {
+        out.println("The cluster's logs: " + work);
+      }
+    }
   }
 
   /** The learner job's configuration: the options given, the scenario's defaults for those not given. */

@@ -7,6 +7,7 @@ import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.report.Throughputs;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,8 +20,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "learn", mixinStandardHelpOptions = true, modelTransformer = LearnerJobOptions.Transformer.class,
-    description = "Runs the learner job (Kafka → encoder → learners → model updates) on a local Flink MiniCluster; "
-        + "a restarted job resumes from its newest checkpoint.")
+    description = "Runs the learner job (Kafka → encoder → learners → model updates) on a local Flink MiniCluster, "
+        + "or on a Flink session cluster with --flink; a restarted job resumes from its newest checkpoint.")
 final class LearnCommand implements Callable<Integer> {
   @Mixin KafkaOptions kafka;
   @Mixin CheckpointOptions checkpoints;
@@ -34,6 +35,15 @@ final class LearnCommand implements Callable<Integer> {
       + "runs (other learners, other settings, each under its own --topic-prefix) learn one published stream.")
   String samplesTopic;
 
+  @Option(names = "--flink", paramLabel = "HOST:PORT", description = "Submit the job to the Flink session cluster "
+      + "whose JobManager answers REST here (e.g. ops/bin/cluster-start.sh's), with the learner's job jar, instead "
+      + "of starting a MiniCluster; checkpoints must then be in a folder its TaskManagers reach.")
+  String flink;
+
+  @Option(names = "--job-jar", description = "The job jar to submit with --flink (default: the one Maven built, "
+      + "learner/target/streamcl-learner-*-job.jar).")
+  Path jobJar;
+
   @Override
   public Integer call() throws Exception {
     LearnerJobConfig config = LearnerOptions.config(spec, kafka.topicPrefix);
@@ -42,8 +52,10 @@ final class LearnCommand implements Callable<Integer> {
     String samples = samplesTopic == null ? kafka.topics().samples().name() : samplesTopic;
     LocalFlink.Resumable resumable = checkpoints.resumable(clients, kafka.topicPrefix, "learn", config, samples,
         bounded);
+    FlinkTarget target = flink == null ? FlinkTarget.LOCAL : FlinkTarget.cluster(flink, jobJar);
+    System.out.println("Running " + job + " on " + target.describe(config));
     JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, samples, kafka.topics(), config,
-        bounded ? OffsetsInitializer.latest() : null), config, job, resumable, System.out);
+        bounded ? OffsetsInitializer.latest() : null), config, job, resumable, target, System.out);
     long learned = LearnerJob.samplesIn(result);
     System.out.printf("Learned from %,d samples in %.1f s (%,.0f samples/s)%n", learned,
         result.getNetRuntime() / 1000.0, learned * 1000.0 / Math.max(1, result.getNetRuntime()));

@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -23,7 +24,7 @@ import org.apache.flink.util.StateMigrationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs a learner job on an in-process Flink MiniCluster. */
+/** Runs a learner job on Flink: an in-process MiniCluster, or a session cluster over REST ({@link FlinkTarget}). */
 public final class LocalFlink {
   private static final Logger LOG = LoggerFactory.getLogger(LocalFlink.class);
 
@@ -41,9 +42,15 @@ public final class LocalFlink {
 
   /** Runs once, from the start, with checkpoints in a temporary folder deleted afterwards (tests, embedded demo). */
   public static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name) throws Exception {
+    return run(job, config, name, FlinkTarget.LOCAL);
+  }
+
+  /** As {@link #run(LearnerJob, LearnerJobConfig, String)}, on {@code target}. */
+  public static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name, FlinkTarget target)
+      throws Exception {
     Path checkpoints = Files.createTempDirectory("streamcl-checkpoints");
     try {
-      return execute(job, config, name, configuration(checkpoints));
+      return execute(job, config, name, configuration(checkpoints), target);
     } finally {
       deleteTemporary(checkpoints);
     }
@@ -69,8 +76,17 @@ public final class LocalFlink {
    */
   static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name, Resumable resumable,
       PrintStream out) throws Exception {
+    return run(job, config, name, resumable, FlinkTarget.LOCAL, out);
+  }
+
+  /**
+   * As above, on {@code target}; on a session cluster the checkpoint folder must be one its TaskManagers reach (a
+   * local folder serves a cluster on this machine).
+   */
+  static JobExecutionResult run(LearnerJob job, LearnerJobConfig config, String name, Resumable resumable,
+      FlinkTarget target, PrintStream out) throws Exception {
     if (resumable == null) {
-      return run(job, config, name);
+      return run(job, config, name, target);
     }
     CheckpointFolder folder = resumable.checkpoints();
     folder.requireSameJob(resumable.identity(), FRESH_ADVICE);
@@ -87,7 +103,7 @@ public final class LocalFlink {
     });
     JobExecutionResult result;
     try {
-      result = execute(job, config, name, conf);
+      result = execute(job, config, name, conf, target);
     } catch (Exception e) {
       if (newest.isPresent() && isRestoreFailure(e)) {
         throw new UserError("Cannot resume " + name + " from " + newest.get().path() + " ("
@@ -126,8 +142,13 @@ public final class LocalFlink {
   }
 
   private static JobExecutionResult execute(LearnerJob job, LearnerJobConfig config, String name,
-      Configuration conf) throws Exception {
-    StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);
+      Configuration conf, FlinkTarget target) throws Exception {
+    if (!target.isLocal()) {
+      // On a cluster a lost TaskManager or broker fails the job more than once while the cluster heals.
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 20);
+      conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
+    }
+    StreamExecutionEnvironment env = target.environment(config, conf);
     KafkaLearnerJob.configure(env, config);
     job.build(env);
     return env.execute(name);
