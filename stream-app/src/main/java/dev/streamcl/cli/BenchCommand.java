@@ -1,6 +1,7 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.bench.Bench;
+import dev.streamcl.bench.ClusterBench;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.scenario.FashionMnist;
@@ -34,6 +35,10 @@ final class BenchCommand implements Callable<Integer> {
       description = "Where the figures go as JSON (default: ${DEFAULT-VALUE}).")
   Path json;
 
+  @Option(names = "--cluster", description = "Measure the learner job on the multi-process local cluster instead: 1 "
+      + "and 2 TaskManagers; 1, 2 and 4 streams; one stream spread over 2 and 4 subtasks.")
+  boolean cluster;
+
   @Option(names = "--work-dir", description = "Broker data, checkpoints and job logs (default: a temporary folder).")
   Path workDir;
 
@@ -42,6 +47,12 @@ final class BenchCommand implements Callable<Integer> {
     LearnerJobConfig config = LearnerOptions.config(spec, "bench");
     Path work = workDir != null ? Files.createDirectories(workDir) : Files.createTempDirectory("streamcl-bench");
     System.out.println("Work folder (broker data, job logs): " + work);
+    if (cluster) {
+      List<ClusterBench.Row> rows = ClusterBench.run(new ClusterBench.Settings(LearnerJobOptions.values(spec), dataDir,
+          quick ? 1_000 : 2_000, work), System.out);
+      ClusterBench.print(rows, System.out);
+      return 0;
+    }
     Bench.Result result = Bench.run(new Bench.Settings(dataDir, seed, quick, config.learners(),
         config, forwardedJobOptions(), work), System.out);
     Bench.print(result, System.out);

@@ -28,7 +28,7 @@ public record FlinkTarget(String restAddress, Path jobJar) {
   }
 
   /** {@code given}, or the job jar the build left beside the learner's classes; refused when it is not there. */
-  static Path jobJar(Path given) {
+  public static Path jobJar(Path given) {
     Path jar = given != null ? given : builtJobJar();
     if (!Files.isRegularFile(jar)) {
       throw new UserError("No job jar at " + jar + ": build it with `mvn -pl learner -am package -DskipTests`");
