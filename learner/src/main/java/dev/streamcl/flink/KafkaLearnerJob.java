@@ -190,6 +190,14 @@ public final class KafkaLearnerJob {
       return LearnerJobOptions.config(LearnerJobOptions.values(spec), topicPrefix);
     }
 
+    public String bootstrap() {
+      return bootstrap;
+    }
+
+    public String topicPrefix() {
+      return topicPrefix;
+    }
+
     /** Whether --parallelism was given: otherwise `flink run -p N` decides. */
     boolean parallelismGiven() {
       return spec.commandLine().getParseResult().hasMatchedOption(LearnerJobOptions.PARALLELISM);

@@ -294,7 +294,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     /** The learner's initial state fitted on the first {@code wanted} of {@code samples}. */
     private void fit(FeatureBatch samples, int wanted) {
       Warmup<S> warmup = learner.warmup();
-      FeatureBatch fitOn = samples.slice(0, Math.min(wanted, samples.size()));
+      FeatureBatch fitOn = samples.size() <= wanted ? samples : samples.slice(0, wanted);
       state = guarded(() -> warmup.fit(fitOn));
       String shortfall = guarded(() -> warmup.shortfall(fitOn.size()));
       if (shortfall != null) {

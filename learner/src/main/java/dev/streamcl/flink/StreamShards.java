@@ -77,9 +77,6 @@ public final class StreamShards extends KeyedProcessFunction<String, FeatureBatc
       route(batch, cuts, out);
     } else {
       held.add(batch);
-      if (fitsOnStream(ctx.getCurrentKey())) {
-        warmupSamples.add(batch);
-      }
       sendWarmupIfReady(cuts, false, ctx, out);
     }
     progress.update(cuts);
@@ -106,7 +103,9 @@ public final class StreamShards extends KeyedProcessFunction<String, FeatureBatc
 
   /**
    * Sends every shard the same warm-up samples once enough arrived (or the input ended with some), as the
-   * single-subtask learner would pick them, then lets the held samples go.
+   * single-subtask learner would pick them — from the warm-up topic, or the stream's own first samples when the
+   * topic held none for it — then lets the held samples go. Counted before anything is joined: a stream's warm-up
+   * can be tens of megabytes.
    */
   private void sendWarmupIfReady(PublishProgress cuts, boolean inputEnded, Context ctx, Collector<FeatureBatch> out)
       throws Exception {
@@ -114,34 +113,37 @@ public final class StreamShards extends KeyedProcessFunction<String, FeatureBatc
     String streamId = ctx.getCurrentKey();
     int supplied = warmup.topic() == null ? -1 : warmupSupply.samples(warmup.topic(), streamId);
     int wanted = supplied > 0 ? Math.min(warmup.samplesWanted(), supplied) : warmup.samplesWanted();
-    FeatureBatch candidates = WaitingSamples.joined(warmupSamples);
-    if (candidates == null && inputEnded) {
-      candidates = WaitingSamples.joined(held); // the topic's samples never came: fit on the stream's
+    ListState<FeatureBatch> source = fitsOnStream(streamId) ? held : warmupSamples;
+    int available = WaitingSamples.count(source);
+    if (available == 0 && inputEnded) {
+      source = held; // the topic's samples never came: fit on the stream's
+      available = WaitingSamples.count(held);
     }
-    int available = candidates == null ? 0 : candidates.size();
     if (available == 0 || (available < wanted && !inputEnded)) {
       return;
     }
-    FeatureBatch fitOn = candidates.slice(0, Math.min(wanted, available));
+    FeatureBatch candidates = WaitingSamples.joined(source);
+    FeatureBatch fitOn = available <= wanted ? candidates : candidates.slice(0, wanted);
     fitOn.streamId = streamId;
-    if (warmup.topic() != null && !warmup.topic().equals(candidates.topic)) {
+    if (warmup.topic() != null && source == held) {
       String message = LearnerFunction.fallbackWarning(learner.name(), streamId, warmup.topic(), fitOn.size());
       LOG.warn(message);
       ctx.output(OutputTags.ALERTS, Alert.newBuilder().setStreamId(streamId).setLearner(learner.name())
           .setSeverity(AlertSeverity.WARNING).setMessage(message).setModelVersion(0).setSamplesSeen(0)
           .setOccurredAt(Instant.ofEpochMilli(fitOn.eventTimes[0])).build());
     }
+    fitOn.control = FeatureBatch.WARM_UP;
     for (int shard = 0; shard < shards; shard++) {
-      FeatureBatch copy = fitOn.slice(0, fitOn.size());
-      copy.shard = shard;
-      copy.control = FeatureBatch.WARM_UP;
-      out.collect(copy);
+      fitOn.shard = shard; // one batch for all: each record is serialised as it is sent
+      out.collect(fitOn);
     }
     warmedUp.update(true);
     warmupSamples.clear();
-    FeatureBatch waiting = WaitingSamples.joined(held);
+    FeatureBatch waiting = source == held ? candidates : WaitingSamples.joined(held);
     held.clear();
     if (waiting != null) {
+      waiting.control = null;
+      waiting.shard = -1;
       route(waiting, cuts, out);
     }
   }

@@ -30,6 +30,11 @@ class JobPropertiesTest {
 
     assertTrue(recorded.keySet().stream().allMatch(k -> k.startsWith(JobProperties.PREFIX)), recorded.toString());
     assertEquals(config, JobProperties.parse(recorded, cpu, 3, 1500));
+    LearnerJobConfig spread = config.toBuilder().streamParallelism(4).build();
+    assertEquals(spread, JobProperties.parse(JobProperties.of(spread), cpu, 3, 1500),
+        "a run spread over subtasks replays spread the same way (merges of SGD learners depend on it)");
+    assertTrue(!recorded.containsKey(JobProperties.PREFIX + "streamParallelism"),
+        "one subtask per stream records nothing new: runs before the setting existed replay as they did");
   }
 
   @Test

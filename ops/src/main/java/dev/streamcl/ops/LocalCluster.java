@@ -43,12 +43,14 @@ public final class LocalCluster implements AutoCloseable {
   private static final String HOST = "localhost";
   private static final Duration READY = Duration.ofSeconds(120);
   /** Native-code libraries load once per JVM: jobs must take them from the cluster's class loader, not their own. */
-  static final String PARENT_FIRST = "ai.onnxruntime.;ai.djl.";
+  public static final String PARENT_FIRST = "ai.onnxruntime.;ai.djl.";
 
   private final Path workDir;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private final String bootstrap;
   private final int restPort;
+  /** Stops the nodes when this JVM ends without {@link #close()} (a failed test, Ctrl-C): none outlives it. */
+  private final Thread stopOnExit = new Thread(this::stopNodes, "local-cluster-stop");
 
   /** One process of the cluster: how to start it, and the running process when it runs. */
   private static final class Node {
@@ -105,9 +107,57 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts a fresh cluster in {@code --work-dir} (default .data/cluster; what an earlier one left there is deleted),
+   * prints where it answers, writes {@code cluster.properties} there (addresses and each node's pid, for
+   * {@code kill -9}), and runs until SIGTERM or Ctrl-C, which stops every node: {@code ops/bin/cluster-start.sh}.
+   */
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(".data/cluster");
+    Settings defaults = Settings.defaults();
+    int brokers = defaults.brokers();
+    int taskManagers = defaults.taskManagers();
+    int slots = defaults.slotsPerTaskManager();
+    String memory = defaults.taskManagerMemory();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      switch (args[i]) {
+        case "--work-dir" -> dir = Path.of(args[i + 1]);
+        case "--brokers" -> brokers = Integer.parseInt(args[i + 1]);
+        case "--taskmanagers" -> taskManagers = Integer.parseInt(args[i + 1]);
+        case "--slots" -> slots = Integer.parseInt(args[i + 1]);
+        case "--taskmanager-memory" -> memory = args[i + 1];
+        default -> throw new IllegalArgumentException("Unknown option " + args[i] + "; options: --work-dir DIR "
+            + "--brokers N --taskmanagers N --slots N --taskmanager-memory SIZE");
+      }
+    }
+    deleteRecursively(dir);
+    LocalCluster cluster = start(dir, new Settings(brokers, taskManagers, slots, memory));
+    StringBuilder properties = new StringBuilder("bootstrap=" + cluster.bootstrap() + "\nflink.rest="
+        + cluster.flinkRest() + "\n");
+    cluster.nodes.forEach((name, node) -> properties.append("pid.").append(name).append('=')
+        .append(node.process.pid()).append('\n'));
+    Files.writeString(cluster.workDir.resolve("cluster.properties"), properties);
+    System.out.println("Kafka bootstrap " + cluster.bootstrap() + " (" + brokers + " brokers)");
+    System.out.println("Flink REST http://" + cluster.flinkRest() + " (" + taskManagers + " TaskManagers of " + slots
+        + " slots): streamcl learn --flink " + cluster.flinkRest() + " --bootstrap " + cluster.bootstrap());
+    System.out.println("Local cluster ready; logs and pids in " + cluster.workDir);
+    new java.util.concurrent.CountDownLatch(1).await();
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    if (Files.exists(dir)) {
+      try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
+        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(path);
+        }
+      }
+    }
+  }
+
   /** Starts every node and waits until the brokers answer and every TaskManager has registered. */
   public static LocalCluster start(Path workDir, Settings settings) throws IOException {
     LocalCluster cluster = new LocalCluster(workDir, settings);
+    Runtime.getRuntime().addShutdownHook(cluster.stopOnExit);
     try {
       for (String name : cluster.nodes.keySet()) {
         cluster.startNode(name);
@@ -187,6 +237,15 @@ public final class LocalCluster implements AutoCloseable {
   /** Stops every node: TaskManagers and JobManager first, then the brokers. */
   @Override
   public void close() {
+    stopNodes();
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopOnExit);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook runs or ran
+    }
+  }
+
+  private void stopNodes() {
     List<String> order = new ArrayList<>(nodes.keySet());
     java.util.Collections.reverse(order);
     for (String name : order) {

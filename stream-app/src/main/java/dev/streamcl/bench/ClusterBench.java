@@ -103,7 +103,7 @@ public final class ClusterBench {
 
   public static String header() {
     return String.format("  %3s %4s %7s %7s %9s %7s %10s   %-10s %12s %7s %12s", "TMs", "par.", "streams", "stream",
-        "samples", "s", "samples/s", "slowest", "per subtask", "busy", "projected");
+        "encoded", "s", "samples/s", "slowest", "per subtask", "busy", "projected");
   }
 
   public static String format(Row r) {
@@ -118,7 +118,10 @@ public final class ClusterBench {
         + "cores");
     out.println(header());
     rows.forEach(r -> out.println(format(r)));
-    out.println("  per subtask: the slowest learner's samples per busy second of one subtask; projected: that rate "
-        + "times the busy learner subtasks, each on a core of its own");
+    out.println("  encoded: each stream's samples and the KVB key-init samples published for it; stream: the "
+        + "subtasks each stream is spread over");
+    out.println("  per subtask: the slowest learner's samples per busy second of one subtask (busy time includes "
+        + "waiting for a core the cluster's other JVMs hold); projected: that rate times the busy learner subtasks, "
+        + "each on a core of its own");
   }
 }

@@ -33,10 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The learner job on a real cluster on this machine — three KRaft brokers (every partition on all three, writes
  * acknowledged by two), a JobManager and two TaskManagers of one slot each, every node its own JVM — submitted as a
- * job jar over REST. Mid-stream one TaskManager is killed with SIGKILL (and started again, as a supervisor would),
- * later one broker (left dead): the job restarts from its last checkpoint, and its committed outputs are counted
- * against a failure-free run of the same job on the same cluster: nothing lost, nothing duplicated, every model
- * update byte-identical.
+ * job jar over REST, the stream spread over two learner subtasks (one per TaskManager). Mid-stream one TaskManager
+ * is killed with SIGKILL (and started again, as a supervisor would), later one broker (left dead): the job restarts
+ * from its last checkpoint, and its committed outputs are counted against a failure-free run of the same job on the
+ * same cluster: nothing lost, nothing duplicated, every model update byte-identical.
  */
 class ClusterFailoverTest {
   private static final String STREAM = "cluster-faults";
@@ -55,7 +55,7 @@ class ClusterFailoverTest {
           .publish(new SplitFashionMnist(FashionMnist.atDefaultLocation(), 11, PER_TASK), STREAM);
       LearnerJobConfig config = LearnerJobOptions.config(LearnerJobOptions.defaultValues(), samples.prefix())
           .toBuilder().learners("nmc", "kvb", "er").checkpointIntervalMs(500).publishEvery(500).parallelism(2)
-          .build();
+          .streamParallelism(2).build();
       FlinkTarget flink = FlinkTarget.cluster(cluster.flinkRest(), null);
 
       Topics reference = outputs(clients, samples.prefix() + "-reference");
