@@ -36,7 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 class ReproducibilityTest {
   private static final int PER_TASK = 300;
   private static final long SEED = 42;
-  /** SHA-256 of every model-update record of the first run, recorded before the learner-contract refactor. */
+  /**
+   * SHA-256 of every model-update record of the first run, recorded before the learner-contract refactor (NMC's
+   * recorded again when its sums became exact: features rounded to 2^-30, classes sorted by label).
+   */
   private static final String DIGESTS = "demo-model-update-digests.txt";
 
   @Test
@@ -57,7 +60,7 @@ class ReproducibilityTest {
     List<String> digests = ModelUpdateDigests.of(a);
     ModelUpdateDigests.recordIfAsked(digests);
     assertEquals(ModelUpdateDigests.expected(DIGESTS), digests,
-        "model-update records differ from those recorded before the learner-contract refactor");
+        "model-update records differ from those recorded (" + DIGESTS + ")");
 
     List<byte[]> evalA = encoded(firstRun.evaluation());
     List<byte[]> evalB = encoded(secondRun.evaluation());
