@@ -4,8 +4,13 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -167,13 +172,48 @@ final class CheckpointFolder {
     return values;
   }
 
+  /**
+   * Deletes a folder and everything in it. Flink's checkpoint cleaner may be deleting a subsumed checkpoint in it at
+   * the same time (a job has just finished): what vanishes meanwhile is skipped, and a folder something wrote into
+   * meanwhile is walked again.
+   */
   static void deleteRecursively(Path path) {
-    try (Stream<Path> walk = Files.walk(path)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        Files.walkFileTree(path, new SimpleFileVisitor<>() {
+          @Override
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
+            Files.deleteIfExists(file);
+            return FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+            if (e instanceof NoSuchFileException) {
+              return FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+
+          @Override
+          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+            if (e != null && !(e instanceof NoSuchFileException)) {
+              throw e;
+            }
+            Files.deleteIfExists(dir);
+            return FileVisitResult.CONTINUE;
+          }
+        });
+        return;
+      } catch (NoSuchFileException e) {
+        return;
+      } catch (DirectoryNotEmptyException e) {
+        if (attempt == 3) {
+          throw new UncheckedIOException("Cannot delete " + path + ": something keeps writing into it", e);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("Cannot delete " + path, e);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("Cannot delete " + path, e);
     }
   }
 }
