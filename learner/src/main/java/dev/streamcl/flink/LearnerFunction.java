@@ -1,6 +1,5 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.events.Alert;
 import dev.streamcl.events.AlertSeverity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
@@ -11,7 +10,6 @@ import dev.streamcl.learner.StateCodec;
 import dev.streamcl.learner.StateSchema;
 import dev.streamcl.learner.Warmup;
 import dev.streamcl.onnx.ComputeDevice;
-import java.time.Instant;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -186,13 +184,8 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         + "streams and learners go on; this stream's later samples are counted, not learned by " + learner.name()
         + ", until the job starts from state taken before the failure or from fresh state.";
     LOG.warn(message, error);
-    ctx.output(OutputTags.ALERTS, alert(streamId(ctx), AlertSeverity.QUARANTINED, message, published));
-  }
-
-  private Alert alert(String streamId, AlertSeverity severity, String message, PublishProgress published) {
-    return Alert.newBuilder().setStreamId(streamId).setLearner(learner.name()).setSeverity(severity)
-        .setMessage(message).setModelVersion(published.version).setSamplesSeen(published.samplesSeen)
-        .setOccurredAt(Instant.ofEpochMilli(published.newestEventTime)).build();
+    ctx.output(OutputTags.ALERTS, published.alert(streamId(ctx), learner.name(), AlertSeverity.QUARANTINED,
+        message));
   }
 
   /** What a person should know when a learner fitted its warm-up on the stream because its topic held nothing. */
@@ -330,7 +323,8 @@ public final class LearnerFunction<S, K extends AutoCloseable>
 
     private void warn(String message) {
       LOG.warn(message);
-      ctx.output(OutputTags.ALERTS, alert(ctx.getCurrentKey(), AlertSeverity.WARNING, message, published));
+      ctx.output(OutputTags.ALERTS, published.alert(ctx.getCurrentKey(), learner.name(), AlertSeverity.WARNING,
+          message));
     }
 
     /** Learns every complete minibatch that waits; a partial one waits unless the input ended. */

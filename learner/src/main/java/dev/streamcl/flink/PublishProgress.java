@@ -1,5 +1,7 @@
 package dev.streamcl.flink;
 
+import dev.streamcl.events.Alert;
+import dev.streamcl.events.AlertSeverity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.SourceOffset;
 import dev.streamcl.learner.FeatureBatch;
@@ -101,6 +103,13 @@ public class PublishProgress {
     }
     update.setProperties(properties);
     return update;
+  }
+
+  /** An alert about {@code learner} on {@code streamId} at this progress: newest version, samples, event time. */
+  public Alert alert(String streamId, String learner, AlertSeverity severity, String message) {
+    return Alert.newBuilder().setStreamId(streamId).setLearner(learner).setSeverity(severity).setMessage(message)
+        .setModelVersion(version).setSamplesSeen(samplesSeen).setOccurredAt(Instant.ofEpochMilli(newestEventTime))
+        .build();
   }
 
   /** What version {@code version} of {@code streamId} records besides its model. */

@@ -1,12 +1,10 @@
 package dev.streamcl.flink;
 
-import dev.streamcl.events.Alert;
 import dev.streamcl.events.AlertSeverity;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.learner.ContinualLearner;
 import dev.streamcl.learner.StateCodec;
 import dev.streamcl.learner.StateMerge;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -72,6 +70,7 @@ public final class ShardMerge<S> extends KeyedProcessFunction<String, ShardState
       throws Exception {
     List<ShardState> waiting = new ArrayList<>();
     pending.get().forEach(waiting::add);
+    int before = waiting.size();
     while (true) {
       long next = merged.version + 1;
       List<ShardState> parts = waiting.stream().filter(p -> p.version == next)
@@ -88,7 +87,9 @@ public final class ShardMerge<S> extends KeyedProcessFunction<String, ShardState
       }
       waiting.removeAll(parts);
     }
-    pending.update(waiting);
+    if (waiting.size() < before) { // else the list already holds the new part: a rewrite would copy every part
+      pending.update(waiting);
+    }
   }
 
   /** The parts of one version merged: the state, and what the shards took in together. */
@@ -151,8 +152,7 @@ public final class ShardMerge<S> extends KeyedProcessFunction<String, ShardState
         + merged.version + ": " + reason + ". Its other streams and the other learners go on; start the job from "
         + "state taken before the failure, or from fresh state, to learn this stream again.";
     LOG.warn(message);
-    ctx.output(OutputTags.ALERTS, Alert.newBuilder().setStreamId(ctx.getCurrentKey()).setLearner(learner.name())
-        .setSeverity(AlertSeverity.QUARANTINED).setMessage(message).setModelVersion(merged.version)
-        .setSamplesSeen(merged.samplesSeen).setOccurredAt(Instant.ofEpochMilli(merged.newestEventTime)).build());
+    ctx.output(OutputTags.ALERTS, merged.alert(ctx.getCurrentKey(), learner.name(), AlertSeverity.QUARANTINED,
+        message));
   }
 }

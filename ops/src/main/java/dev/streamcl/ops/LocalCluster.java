@@ -130,7 +130,7 @@ public final class LocalCluster implements AutoCloseable {
             + "--brokers N --taskmanagers N --slots N --taskmanager-memory SIZE");
       }
     }
-    deleteRecursively(dir);
+    Folders.deleteRecursively(dir);
     LocalCluster cluster = start(dir, new Settings(brokers, taskManagers, slots, memory));
     StringBuilder properties = new StringBuilder("bootstrap=" + cluster.bootstrap() + "\nflink.rest="
         + cluster.flinkRest() + "\n");
@@ -142,16 +142,6 @@ public final class LocalCluster implements AutoCloseable {
         + " slots): streamcl learn --flink " + cluster.flinkRest() + " --bootstrap " + cluster.bootstrap());
     System.out.println("Local cluster ready; logs and pids in " + cluster.workDir);
     new java.util.concurrent.CountDownLatch(1).await();
-  }
-
-  private static void deleteRecursively(Path dir) throws IOException {
-    if (Files.exists(dir)) {
-      try (java.util.stream.Stream<Path> paths = Files.walk(dir)) {
-        for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.delete(path);
-        }
-      }
-    }
   }
 
   /** Starts every node and waits until the brokers answer and every TaskManager has registered. */

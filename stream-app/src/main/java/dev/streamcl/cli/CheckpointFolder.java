@@ -1,16 +1,12 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.ops.Folders;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
-import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -78,7 +74,7 @@ final class CheckpointFolder {
     Path run = newest.path().getParent();
     for (Path other : children(dir)) {
       if (Files.isDirectory(other) && !other.equals(run)) {
-        deleteRecursively(other);
+        Folders.deleteRecursively(other);
       }
     }
   }
@@ -110,7 +106,7 @@ final class CheckpointFolder {
   void markFinished(Map<String, String> summary) {
     for (Path run : children(dir)) {
       if (Files.isDirectory(run)) {
-        deleteRecursively(run);
+        Folders.deleteRecursively(run);
       }
     }
     write(dir.resolve(FINISHED), summary, "This job's bounded run finished; a start again is refused");
@@ -124,7 +120,7 @@ final class CheckpointFolder {
   /** Forgets everything of this job ({@code --fresh}). */
   void discard() {
     if (Files.exists(dir)) {
-      deleteRecursively(dir);
+      Folders.deleteRecursively(dir);
     }
   }
 
@@ -172,48 +168,4 @@ final class CheckpointFolder {
     return values;
   }
 
-  /**
-   * Deletes a folder and everything in it. Flink's checkpoint cleaner may be deleting a subsumed checkpoint in it at
-   * the same time (a job has just finished): what vanishes meanwhile is skipped, and a folder something wrote into
-   * meanwhile is walked again.
-   */
-  static void deleteRecursively(Path path) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        Files.walkFileTree(path, new SimpleFileVisitor<>() {
-          @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-            Files.deleteIfExists(file);
-            return FileVisitResult.CONTINUE;
-          }
-
-          @Override
-          public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-            if (e instanceof NoSuchFileException) {
-              return FileVisitResult.CONTINUE;
-            }
-            throw e;
-          }
-
-          @Override
-          public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-            if (e != null && !(e instanceof NoSuchFileException)) {
-              throw e;
-            }
-            Files.deleteIfExists(dir);
-            return FileVisitResult.CONTINUE;
-          }
-        });
-        return;
-      } catch (NoSuchFileException e) {
-        return;
-      } catch (DirectoryNotEmptyException e) {
-        if (attempt == 3) {
-          throw new UncheckedIOException("Cannot delete " + path + ": something keeps writing into it", e);
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException("Cannot delete " + path, e);
-      }
-    }
-  }
 }

@@ -7,6 +7,7 @@ import dev.streamcl.learner.Learners;
 import dev.streamcl.learner.lda.StreamingLdaLearner;
 import dev.streamcl.learner.ranpac.RanpacLearner;
 import dev.streamcl.learner.replay.ReplayHeadLearner;
+import dev.streamcl.ops.Folders;
 import dev.streamcl.ops.LocalCluster;
 import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.Scenarios;
@@ -116,7 +117,7 @@ final class DemoCommand implements Callable<Integer> {
       return result;
     } finally {
       if (done) {
-        CheckpointFolder.deleteRecursively(work);
+        Folders.deleteRecursively(work);
       } else {
         out.println("The cluster's logs: " + work);
       }

@@ -3,6 +3,7 @@ package dev.streamcl.cli;
 import dev.streamcl.flink.KafkaLearnerJob;
 import dev.streamcl.flink.LearnerJob;
 import dev.streamcl.flink.LearnerJobConfig;
+import dev.streamcl.ops.Folders;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -62,7 +63,7 @@ public final class LocalFlink {
    */
   private static void deleteTemporary(Path checkpoints) {
     try {
-      CheckpointFolder.deleteRecursively(checkpoints);
+      Folders.deleteRecursively(checkpoints);
     } catch (UncheckedIOException e) {
       LOG.warn("Could not delete the temporary checkpoint folder {} ({}); delete it by hand", checkpoints,
           e.getCause().toString());

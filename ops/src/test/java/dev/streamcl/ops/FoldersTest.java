@@ -1,4 +1,4 @@
-package dev.streamcl.cli;
+package dev.streamcl.ops;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (seen in CI: NoSuchFileException for chk-1 ended a bounded `learn`): two deletions of the same tree at once both
  * succeed, however their steps interleave.
  */
-class CheckpointFolderDeletionTest {
+class FoldersTest {
   @TempDir Path root;
 
   @Test
@@ -27,9 +27,9 @@ class CheckpointFolderDeletionTest {
           Files.writeString(dir.resolve("state-" + file), "x");
         }
       }
-      CompletableFuture<Void> cleaner = CompletableFuture.runAsync(() -> CheckpointFolder.deleteRecursively(
+      CompletableFuture<Void> cleaner = CompletableFuture.runAsync(() -> Folders.deleteRecursively(
           job.resolve("run").resolve("chk-" + 1)));
-      CheckpointFolder.deleteRecursively(job);
+      Folders.deleteRecursively(job);
       cleaner.get();
       assertFalse(Files.exists(job), "round " + round);
     }
@@ -37,7 +37,7 @@ class CheckpointFolderDeletionTest {
 
   @Test
   void aMissingFolderIsAlreadyDeleted() throws IOException {
-    CheckpointFolder.deleteRecursively(root.resolve("never-made"));
+    Folders.deleteRecursively(root.resolve("never-made"));
     assertFalse(Files.exists(root.resolve("never-made")));
   }
 }
