@@ -133,6 +133,9 @@ public final class LearnerJob {
       learned.sinkTo(predictions.apply(learner.name())).name("predictions-" + learner.name())
           .uid("predictions-sink-" + learner.name());
       alertStreams.add(learned.getSideOutput(OutputTags.ALERTS));
+      if (config.driftDelta() > 0) {
+        alertStreams.add(watchForDrift(learner, learned));
+      }
     }
     DataStream<ModelUpdate> updateStream = updates.get(0);
     for (DataStream<ModelUpdate> more : updates.subList(1, updates.size())) {
@@ -197,6 +200,17 @@ public final class LearnerJob {
     alertStreams.add(dealt.getSideOutput(OutputTags.ALERTS));
     alertStreams.add(merged.getSideOutput(OutputTags.ALERTS));
     return learned;
+  }
+
+  /**
+   * Drift in the learner's prequential error, per stream. Spread over shards, a stream's predictions reach the
+   * watch in the order the shards send them, so its drift positions may move by a few samples between runs.
+   */
+  private DataStream<Alert> watchForDrift(ContinualLearner<?, ?> learner, DataStream<Prediction> predictions) {
+    return predictions
+        .keyBy(Prediction::getStreamId)
+        .process(new DriftWatch(learner.name(), config.driftDelta()), new AvroTypeInfo<>(Alert.class))
+        .name("drift-" + learner.name()).uid("drift-" + learner.name());
   }
 
   private static <S> ShardMerge<S> mergeOf(ContinualLearner<S, ?> learner, int shards) {

@@ -30,6 +30,7 @@ public record LearnerJobConfig(
     int streamParallelism,
     long checkpointIntervalMs,
     StateBackend stateBackend,
+    double driftDelta,
     List<String> learners,
     FamilySettings families) implements Serializable {
 
@@ -42,6 +43,7 @@ public record LearnerJobConfig(
     require(parallelism > 0, "parallelism must be positive");
     require(streamParallelism > 0, "stream parallelism must be positive");
     require(checkpointIntervalMs > 0, "checkpoint interval must be positive");
+    require(driftDelta >= 0 && driftDelta < 1, "drift delta must lie in [0, 1) (0: no drift detection)");
     require(!learners.isEmpty(), "run at least one learner: " + String.join(", ", Learners.names()));
     learners.forEach(Learners::familyOf);
   }
@@ -96,6 +98,7 @@ public record LearnerJobConfig(
     private int streamParallelism;
     private long checkpointIntervalMs;
     private StateBackend stateBackend;
+    private double driftDelta;
     private List<String> learners;
     private FamilySettings families;
 
@@ -111,6 +114,7 @@ public record LearnerJobConfig(
       streamParallelism = c.streamParallelism;
       checkpointIntervalMs = c.checkpointIntervalMs;
       stateBackend = c.stateBackend;
+      driftDelta = c.driftDelta;
       learners = c.learners;
       families = c.families;
     }
@@ -172,6 +176,12 @@ public record LearnerJobConfig(
       return this;
     }
 
+    /** ADWIN's confidence for drift detection on the prequential error; 0 turns it off. */
+    public Builder driftDelta(double value) {
+      driftDelta = value;
+      return this;
+    }
+
     public Builder learners(String... names) {
       return learners(List.of(names));
     }
@@ -193,7 +203,8 @@ public record LearnerJobConfig(
 
     public LearnerJobConfig build() {
       return new LearnerJobConfig(encoder, device, microBatchSize, microBatchMaxDelayMs, publishPolicy, labelLimit,
-          maxPayloadBytes, parallelism, streamParallelism, checkpointIntervalMs, stateBackend, learners, families);
+          maxPayloadBytes, parallelism, streamParallelism, checkpointIntervalMs, stateBackend, driftDelta, learners,
+          families);
     }
   }
 }

@@ -36,6 +36,7 @@ public final class LearnerJobOptions {
   public static final String CHECKPOINT_INTERVAL_MS = "--checkpoint-interval-ms";
   public static final String STATE_BACKEND = "--state-backend";
   public static final String LEARNERS = "--learners";
+  public static final String DRIFT_DELTA = "--drift-delta";
 
   public static final int DEFAULT_LABEL_LIMIT = 10;
   public static final int DEFAULT_PARALLELISM = 2;
@@ -65,6 +66,9 @@ public final class LearnerJobOptions {
             + "each checkpoint."),
         LearnerOption.of(STATE_BACKEND, "hashmap", "Where keyed state lives: hashmap (JVM heap) or rocksdb "
             + "(embedded RocksDB, incremental checkpoints)."),
+        LearnerOption.of(DRIFT_DELTA, "0.002", "Confidence of the ADWIN drift detector on each learner's "
+            + "prequential error (Bifet and Gavaldà 2007; smaller: fewer, later alarms); drifts go to the alerts "
+            + "topic. 0 turns drift detection off."),
         LearnerOption.of(LEARNERS, String.join(",", Learners.DEFAULT_RUN), "Learners to run, comma-separated: "
             + Learners.descriptions().entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")")
                 .collect(Collectors.joining(", ")) + "."));
@@ -108,8 +112,22 @@ public final class LearnerJobOptions {
         values.positiveInt(STREAM_PARALLELISM),
         values.positiveLong(CHECKPOINT_INTERVAL_MS),
         StateBackend.fromOption(values.choice(STATE_BACKEND, "hashmap", "rocksdb")),
+        driftDelta(values.string(DRIFT_DELTA)),
         values.choices(LEARNERS, Learners.names()),
         Learners.settings(values, new LearnerFamily.JobContext(labelLimit, topicPrefix)));
+  }
+
+  private static double driftDelta(String value) {
+    try {
+      double delta = Double.parseDouble(value);
+      if (delta >= 0 && delta < 1) {
+        return delta;
+      }
+    } catch (NumberFormatException e) {
+      // said below
+    }
+    throw new OptionValues.InvalidOptionException(DRIFT_DELTA + " must be a number in [0, 1), e.g. 0.002 (0 turns "
+        + "drift detection off); got '" + value + "'");
   }
 
   /** The values a picocli command parsed (defaults for options not given). */

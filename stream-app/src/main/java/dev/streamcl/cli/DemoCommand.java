@@ -9,6 +9,7 @@ import dev.streamcl.learner.ranpac.RanpacLearner;
 import dev.streamcl.learner.replay.ReplayHeadLearner;
 import dev.streamcl.ops.Folders;
 import dev.streamcl.ops.LocalCluster;
+import dev.streamcl.report.DriftLines;
 import dev.streamcl.report.SummaryTable;
 import dev.streamcl.scenario.Scenarios;
 import dev.streamcl.scenario.SplitFashionMnist;
@@ -96,6 +97,8 @@ final class DemoCommand implements Callable<Integer> {
     print(result, learner, out);
     out.println();
     out.print(SummaryTable.format(result.report()));
+    out.println();
+    out.print(DriftLines.format(result.report()));
     out.println("Report: " + result.reportHtml().toAbsolutePath());
     return 0;
   }

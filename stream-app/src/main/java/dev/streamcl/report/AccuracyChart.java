@@ -7,6 +7,7 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.Paint;
 import java.text.NumberFormat;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import org.jfree.chart.JFreeChart;
@@ -17,6 +18,7 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.RectangleAnchor;
 import org.jfree.chart.ui.TextAnchor;
+import org.jfree.chart.util.ShapeUtils;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
@@ -49,6 +51,10 @@ final class AccuracyChart {
       styleTestCurve(renderer, test, colour);
       int prequential = addSeries(curves, learner.learner() + " (prequential)", learner.prequential());
       stylePrequentialCurve(renderer, prequential, colour);
+      if (!learner.drifts().isEmpty()) {
+        int drifts = addSeries(curves, learner.learner() + " (drift)", driftPoints(learner));
+        styleDriftMarks(renderer, drifts, colour);
+      }
     }
     XYPlot plot = new XYPlot(curves, samplesSeenAxis(), accuracyAxis(), renderer);
     plot.setBackgroundPaint(Color.WHITE);
@@ -60,7 +66,8 @@ final class AccuracyChart {
     chart.setBackgroundPaint(Color.WHITE);
     // The legend names learners once; this says which line style is which.
     chart.addSubtitle(new TextTitle("solid with markers: whole test set at evaluated versions · "
-        + "dashed: prequential sliding window", new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
+        + "dashed: prequential sliding window · triangles: drift detected", new Font(Font.SANS_SERIF, Font.PLAIN,
+        12)));
     return chart;
   }
 
@@ -83,6 +90,25 @@ final class AccuracyChart {
     renderer.setSeriesPaint(series, colour);
     renderer.setSeriesStroke(series, PREQUENTIAL_STROKE);
     renderer.setSeriesShapesVisible(series, false);
+    renderer.setSeriesVisibleInLegend(series, false);
+  }
+
+  /** Each drift on the learner's prequential curve, at the curve's nearest point. */
+  private static List<CurvePoint> driftPoints(LearnerReport learner) {
+    return learner.drifts().stream().map(d -> new CurvePoint(d.samplesSeen(),
+        nearest(learner.prequential(), d.samplesSeen()))).toList();
+  }
+
+  private static double nearest(List<CurvePoint> curve, long samplesSeen) {
+    return curve.stream().min(Comparator.comparingLong(p -> Math.abs(p.samplesSeen() - samplesSeen)))
+        .map(CurvePoint::accuracy).orElse(0.0);
+  }
+
+  private static void styleDriftMarks(XYLineAndShapeRenderer renderer, int series, Paint colour) {
+    renderer.setSeriesPaint(series, colour);
+    renderer.setSeriesLinesVisible(series, false);
+    renderer.setSeriesShapesVisible(series, true);
+    renderer.setSeriesShape(series, ShapeUtils.createDownTriangle(6f));
     renderer.setSeriesVisibleInLegend(series, false);
   }
 

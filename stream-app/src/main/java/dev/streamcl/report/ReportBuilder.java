@@ -3,21 +3,26 @@ package dev.streamcl.report;
 import dev.streamcl.evaluation.ContinualMetrics;
 import dev.streamcl.evaluation.EvalResults;
 import dev.streamcl.evaluation.PrequentialAccuracy;
+import dev.streamcl.events.Alert;
+import dev.streamcl.events.Drift;
 import dev.streamcl.events.EvalResult;
 import dev.streamcl.events.EventCodec;
 import dev.streamcl.events.ModelUpdate;
 import dev.streamcl.events.Prediction;
 import dev.streamcl.events.PredictionSource;
 import dev.streamcl.kafka.ClientConfigs;
+import dev.streamcl.kafka.MissingTopicException;
 import dev.streamcl.kafka.TopicReader;
 import dev.streamcl.kafka.Topics;
 import dev.streamcl.report.ReportData.CurvePoint;
+import dev.streamcl.report.ReportData.DriftMark;
 import dev.streamcl.report.ReportData.LearnerReport;
 import dev.streamcl.scenario.ScenarioPublisher;
 import dev.streamcl.scenario.Scenarios;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -59,10 +64,13 @@ public final class ReportBuilder {
     }
     Map<String, List<Prediction>> predictions = prequentialPredictions(streamId);
     Map<String, Long> versions = versionCounts(streamId);
+    Map<String, List<Drift>> drifts = drifts(streamId);
     List<LearnerReport> learners = new ArrayList<>();
     for (String learner : evaluated.learners()) {
-      learners.add(learnerReport(learner, evaluated, predictions.getOrDefault(learner, List.of()),
-          versions.getOrDefault(learner, 0L), samplesPerSecond.getOrDefault(learner, Double.NaN)));
+      List<Prediction> learnerPredictions = predictions.getOrDefault(learner, List.of());
+      learners.add(learnerReport(learner, evaluated, learnerPredictions, versions.getOrDefault(learner, 0L),
+          samplesPerSecond.getOrDefault(learner, Double.NaN),
+          driftMarks(drifts.getOrDefault(learner, List.of()), learnerPredictions)));
     }
     List<Long> taskStarts = Scenarios.hasSharpTaskBoundaries(scenario)
         ? taskStarts(predictions.values().stream().findFirst().orElse(List.of())) : List.of();
@@ -71,7 +79,7 @@ public final class ReportBuilder {
   }
 
   private LearnerReport learnerReport(String learner, EvalResults evaluated, List<Prediction> predictions,
-      long versions, double samplesPerSecond) {
+      long versions, double samplesPerSecond, List<DriftMark> drifts) {
     List<CurvePoint> test = evaluated.overall(learner).stream()
         .map(r -> new CurvePoint(r.getSamplesSeen(), r.getAccuracy())).toList();
     var matrix = evaluated.accuracyMatrix(learner).orElse(null);
@@ -79,7 +87,35 @@ public final class ReportBuilder {
     double finalMacroAccuracy = evaluated.newest(learner).map(EvalResult::getMacroAccuracy).orElse(Double.NaN);
     return new LearnerReport(learner, test, prequentialCurve(predictions), matrix,
         matrix == null ? null : ContinualMetrics.summarize(matrix), finalAccuracy, finalMacroAccuracy,
-        samplesPerSecond, versions);
+        samplesPerSecond, versions, drifts);
+  }
+
+  /** Drift alerts of the stream per learner, in stream order; none when the run has no alerts topic. */
+  private Map<String, List<Drift>> drifts(String streamId) {
+    Map<String, List<Drift>> byLearner = new TreeMap<>();
+    List<Alert> alerts;
+    try {
+      alerts = read(topics.alerts().name(), EventCodec.alerts());
+    } catch (MissingTopicException e) {
+      return byLearner;
+    }
+    for (Alert alert : alerts) {
+      if (alert.getDrift() != null && alert.getStreamId().equals(streamId)) {
+        byLearner.computeIfAbsent(alert.getLearner(), l -> new ArrayList<>()).add(alert.getDrift());
+      }
+    }
+    byLearner.values().forEach(list -> list.sort(Comparator.comparingLong(Drift::getPosition)));
+    return byLearner;
+  }
+
+  /** Each drift placed on the stream: the number of predictions up to the sample that revealed it. */
+  private static List<DriftMark> driftMarks(List<Drift> drifts, List<Prediction> predictions) {
+    long[] sequences = predictions.stream().mapToLong(Prediction::getSequence).toArray();
+    return drifts.stream().map(d -> {
+      int at = Arrays.binarySearch(sequences, d.getPosition());
+      long seen = at >= 0 ? at + 1 : -at - 1;
+      return new DriftMark(seen, d.getPosition(), d.getErrorBefore(), d.getErrorAfter());
+    }).toList();
   }
 
   /** Sliding-window accuracy of the labelled predictions, a point every quarter window and at the end. */

@@ -22,6 +22,14 @@ public record ReportData(String title, String scenario, String streamId, long se
   public record CurvePoint(long samplesSeen, double accuracy) {}
 
   /**
+   * A drift the learner job's detector reported in the prequential error.
+   *
+   * @param samplesSeen where on the stream (the prequential curve's axis)
+   * @param position the sequence number of the sample that revealed it
+   */
+  public record DriftMark(long samplesSeen, long position, double errorBefore, double errorAfter) {}
+
+  /**
    * One learner's figures.
    *
    * @param testAccuracy accuracy on the whole held-out test set at every evaluated version
@@ -32,14 +40,24 @@ public record ReportData(String title, String scenario, String streamId, long se
    * @param finalMacroAccuracy its mean per-class recall there (NaN when the results predate it)
    * @param samplesPerSecond learning throughput of the job that trained it (NaN when unknown)
    * @param modelVersions versions published
+   * @param drifts drift alerts of the learner on the stream, in stream order
    */
   public record LearnerReport(String learner, List<CurvePoint> testAccuracy, List<CurvePoint> prequential,
       AccuracyMatrix matrix, ContinualMetrics.Summary metrics, double finalAccuracy, double finalMacroAccuracy,
-      double samplesPerSecond, long modelVersions) {
+      double samplesPerSecond, long modelVersions, List<DriftMark> drifts) {
 
     public LearnerReport {
       testAccuracy = List.copyOf(testAccuracy);
       prequential = List.copyOf(prequential);
+      drifts = List.copyOf(drifts);
+    }
+
+    /** A learner without drift alerts (run with drift detection off, or before it existed). */
+    public LearnerReport(String learner, List<CurvePoint> testAccuracy, List<CurvePoint> prequential,
+        AccuracyMatrix matrix, ContinualMetrics.Summary metrics, double finalAccuracy, double finalMacroAccuracy,
+        double samplesPerSecond, long modelVersions) {
+      this(learner, testAccuracy, prequential, matrix, metrics, finalAccuracy, finalMacroAccuracy, samplesPerSecond,
+          modelVersions, List.of());
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.streamcl.report;
 import dev.streamcl.report.ReportData.LearnerReport;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
@@ -61,6 +62,7 @@ final class ReportPage {
     for (Image matrix : matrices) {
       appendFigure(page, matrix);
     }
+    appendDrifts(page, data.learners());
     for (ReportSection section : extra) {
       page.append("<h2>").append(escape(section.title())).append("</h2>\n<pre id=\"").append(escape(section.id()))
           .append("\">").append(escape(section.preformatted())).append("</pre>\n");
@@ -99,6 +101,21 @@ final class ReportPage {
       page.append("</tr>\n");
     }
     page.append("</tbody>\n</table>\n");
+  }
+
+  /** Where each learner's drift detector fired (the triangles of the accuracy chart). */
+  private static void appendDrifts(StringBuilder page, List<LearnerReport> learners) {
+    page.append("<h2>Drift in the prequential error</h2>\n<ul id=\"drift\">\n");
+    for (LearnerReport learner : learners) {
+      page.append("<li data-learner=\"").append(escape(learner.learner())).append("\"><b>")
+          .append(escape(learner.learner())).append("</b>: ").append(escape(DriftLines.describe(learner)));
+      for (ReportData.DriftMark drift : learner.drifts()) {
+        page.append(String.format(Locale.ROOT, "<br>sample %,d: error %.1f%% → %.1f%%", drift.position(),
+            100 * drift.errorBefore(), 100 * drift.errorAfter()));
+      }
+      page.append("</li>\n");
+    }
+    page.append("</ul>\n");
   }
 
   private static void appendFigure(StringBuilder page, Image image) {
