@@ -9,23 +9,39 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MeterView;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.metrics.SimpleCounter;
 
 /**
- * Time one learner operator spends on its samples, as Flink accumulators summed over subtasks. The
- * learners of a job share its input, so the job's wall-clock rate says nothing about each of them;
- * samples per busy second does.
+ * Time one learner operator spends on its samples, as Flink accumulators summed over subtasks (read when a job
+ * ends) and as live metrics of the subtask in the group {@code learner=<name>}: {@code samplesLearned},
+ * {@code samplesPerSecond}, {@code busyMillis} and {@code busyMillisPerSecond} (1,000 = busy all the time). The
+ * learners of a job share its input, so the job's wall-clock rate says nothing about each of them; samples per
+ * busy second does.
  */
 final class LearnerBusyTime {
   private static final String NANOS = "busy-nanos.";
   private static final String SAMPLES = "busy-samples.";
+  /** Seconds the live rates average over. */
+  private static final int RATE_SECONDS = 10;
 
   private final LongCounter nanos = new LongCounter();
   private final LongCounter samples = new LongCounter();
+  private Counter samplesMetric = new SimpleCounter();
+  private Counter busyMillisMetric = new SimpleCounter();
+  private long nanosNotInMillis;
 
   static LearnerBusyTime register(RuntimeContext context, String learner) {
     LearnerBusyTime busy = new LearnerBusyTime();
     context.addAccumulator(NANOS + learner, busy.nanos);
     context.addAccumulator(SAMPLES + learner, busy.samples);
+    MetricGroup metrics = context.getMetricGroup().addGroup("learner", learner);
+    busy.samplesMetric = metrics.counter("samplesLearned");
+    metrics.meter("samplesPerSecond", new MeterView(busy.samplesMetric, RATE_SECONDS));
+    busy.busyMillisMetric = metrics.counter("busyMillis");
+    metrics.meter("busyMillisPerSecond", new MeterView(busy.busyMillisMetric, RATE_SECONDS));
     return busy;
   }
 
@@ -40,8 +56,13 @@ final class LearnerBusyTime {
     try {
       work.run();
     } finally {
-      nanos.add(System.nanoTime() - start);
+      long took = System.nanoTime() - start;
+      nanos.add(took);
       samples.add(count);
+      samplesMetric.inc(count);
+      nanosNotInMillis += took;
+      busyMillisMetric.inc(nanosNotInMillis / 1_000_000);
+      nanosNotInMillis %= 1_000_000;
     }
   }
 

@@ -54,6 +54,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
   private transient ListState<FeatureBatch> warmupSamples;
   private transient KernelCache<K> kernels;
   private transient LearnerBusyTime busyTime;
+  private transient VersionPublisher publisher;
   private transient Counter quarantinedSamples;
   private transient StateCodec<S> stateCodec;
   private transient StateCodec<PublishProgress> progressCodec;
@@ -103,6 +104,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
         new ListStateDescriptor<>("warmup-samples", TypeInformation.of(FeatureBatch.class)));
     kernels = new KernelCache<>(KERNEL_CACHE_CAPACITY);
     busyTime = LearnerBusyTime.register(getRuntimeContext(), learner.name());
+    publisher = VersionPublisher.register(getRuntimeContext(), learner.name());
     quarantinedSamples = getRuntimeContext().getMetricGroup().counter("quarantinedSamples");
     if (sharded) {
       stateCodec = new StateCodec<>(learner.stateSchema());
@@ -383,7 +385,7 @@ public final class LearnerFunction<S, K extends AutoCloseable>
     }
 
     private void publish(PublishProgress.Trigger trigger) {
-      for (ModelUpdate chunk : guarded(() -> VersionPublisher.next(learner, state, published, ctx.getCurrentKey(),
+      for (ModelUpdate chunk : guarded(() -> publisher.publish(learner, state, published, ctx.getCurrentKey(),
           trigger))) {
         ctx.output(OutputTags.MODEL_UPDATES, chunk);
       }

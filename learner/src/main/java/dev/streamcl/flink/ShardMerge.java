@@ -35,6 +35,7 @@ public final class ShardMerge<S> extends KeyedProcessFunction<String, ShardState
 
   private transient ValueState<PublishProgress> published;
   private transient ListState<ShardState> pending;
+  private transient VersionPublisher publisher;
   private transient StateCodec<S> stateCodec;
   private transient StateCodec<PublishProgress> progressCodec;
 
@@ -49,6 +50,7 @@ public final class ShardMerge<S> extends KeyedProcessFunction<String, ShardState
         new VersionedStateSerializer<>(new PublishProgressSchema())));
     pending = getRuntimeContext().getListState(
         new ListStateDescriptor<>("pending-parts", TypeInformation.of(ShardState.class)));
+    publisher = VersionPublisher.register(getRuntimeContext(), learner.name());
   }
 
   @Override
@@ -128,7 +130,7 @@ public final class ShardMerge<S> extends KeyedProcessFunction<String, ShardState
     progress.version = merged.version;
     progress.deltasSinceSnapshot = merged.deltasSinceSnapshot;
     PublishProgress.Trigger trigger = PublishProgress.Trigger.valueOf(parts.get(0).trigger);
-    VersionPublisher.next(learner, state, progress, parts.get(0).streamId, trigger).forEach(out::collect);
+    publisher.publish(learner, state, progress, parts.get(0).streamId, trigger).forEach(out::collect);
     merged.version = progress.version;
     merged.deltasSinceSnapshot = progress.deltasSinceSnapshot;
     merged.samplesSeen = progress.samplesSeen;

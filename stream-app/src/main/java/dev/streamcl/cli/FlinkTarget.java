@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -16,15 +17,20 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * JobManager answers REST at {@code host:port}, which gets the job graph and the learner's job jar
  * ({@code learner/target/streamcl-learner-*-job.jar}, built by Maven) as {@code flink run} would send them.
  */
-public record FlinkTarget(String restAddress, Path jobJar) {
-  public static final FlinkTarget LOCAL = new FlinkTarget(null, null);
+public record FlinkTarget(String restAddress, Path jobJar, LocalMonitoring monitoring) {
+  public static final FlinkTarget LOCAL = new FlinkTarget(null, null, LocalMonitoring.NONE);
+
+  /** A local MiniCluster with its web UI and Prometheus metrics where {@code monitoring} asks for them. */
+  public static FlinkTarget local(LocalMonitoring monitoring) {
+    return new FlinkTarget(null, null, monitoring.resolved());
+  }
 
   /** The session cluster at {@code host:port}, sent {@code jobJar} (null: the one the build left beside the job). */
   public static FlinkTarget cluster(String restAddress, Path jobJar) {
     if (!restAddress.matches("[^:]+:\\d+")) {
       throw new UserError("--flink takes the JobManager's REST address as host:port, got '" + restAddress + "'");
     }
-    return new FlinkTarget(restAddress, jobJar(jobJar));
+    return new FlinkTarget(restAddress, jobJar(jobJar), LocalMonitoring.NONE);
   }
 
   /** {@code given}, or the job jar the build left beside the learner's classes; refused when it is not there. */
@@ -50,6 +56,11 @@ public record FlinkTarget(String restAddress, Path jobJar) {
   /** The environment a job is built in and executed from. */
   StreamExecutionEnvironment environment(LearnerJobConfig config, Configuration conf) {
     if (isLocal()) {
+      monitoring.configure(conf);
+      if (monitoring.webUi()) {
+        conf.set(CoreOptions.DEFAULT_PARALLELISM, config.parallelism());
+        return StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+      }
       return StreamExecutionEnvironment.createLocalEnvironment(config.parallelism(), conf);
     }
     int colon = restAddress.lastIndexOf(':');

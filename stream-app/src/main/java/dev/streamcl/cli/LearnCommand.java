@@ -44,6 +44,16 @@ final class LearnCommand implements Callable<Integer> {
       + "learner/target/streamcl-learner-*-job.jar).")
   Path jobJar;
 
+  @Option(names = "--web-ui-port", defaultValue = "" + LocalMonitoring.DEFAULT_WEB_UI_PORT, description = "Port of "
+      + "the local MiniCluster's Flink web UI; 0: any free port, -1: none (default: ${DEFAULT-VALUE}).")
+  int webUiPort;
+
+  @Option(names = "--metrics-port", defaultValue = "" + LocalMonitoring.DEFAULT_METRICS_PORT, description = "Port at "
+      + "which the local MiniCluster serves its metrics for Prometheus (/metrics: per learner samplesPerSecond, "
+      + "busyMillisPerSecond, publishedVersions, modelVersion, modelBytes, prequentialAccuracy); 0: any free port, "
+      + "-1: none (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Override
   public Integer call() throws Exception {
     LearnerJobConfig config = LearnerOptions.config(spec, kafka.topicPrefix);
@@ -52,8 +62,10 @@ final class LearnCommand implements Callable<Integer> {
     String samples = samplesTopic == null ? kafka.topics().samples().name() : samplesTopic;
     LocalFlink.Resumable resumable = checkpoints.resumable(clients, kafka.topicPrefix, "learn", config, samples,
         bounded);
-    FlinkTarget target = flink == null ? FlinkTarget.LOCAL : FlinkTarget.cluster(flink, jobJar);
+    FlinkTarget target = flink == null ? FlinkTarget.local(new LocalMonitoring(webUiPort, metricsPort))
+        : FlinkTarget.cluster(flink, jobJar);
     System.out.println("Running " + job + " on " + target.describe(config));
+    System.out.print(target.monitoring().describe());
     JobExecutionResult result = LocalFlink.run(KafkaLearnerJob.create(clients, samples, kafka.topics(), config,
         bounded ? OffsetsInitializer.latest() : null), config, job, resumable, target, System.out);
     long learned = LearnerJob.samplesIn(result);

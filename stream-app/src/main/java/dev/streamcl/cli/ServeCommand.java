@@ -35,6 +35,11 @@ final class ServeCommand implements Callable<Integer> {
       + "some requests are answered twice. Default: exactly-once.")
   boolean atLeastOnce;
 
+  @Option(names = "--metrics-port", defaultValue = "9250", description = "Serve Prometheus metrics at "
+      + "http://localhost:<port>/metrics (requests, latency, model swaps, served version and age, dead letters); "
+      + "0: any free port, -1: none (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   /**
    * Serves until Ctrl-C (exit 0), or until Kafka Streams shuts its client down on a failure: then the
    * command fails saying so, instead of staying alive serving nothing.
@@ -52,6 +57,9 @@ final class ServeCommand implements Callable<Integer> {
     ServingService service = new ServingService(kafka.clients(), topics, encoding.encoderSpec(),
         encoding.computeDevice(), labelLimit, overrides);
     service.start();
+    if (metricsPort >= 0) {
+      System.out.println("Prometheus metrics at http://localhost:" + service.serveMetricsOn(metricsPort) + "/metrics");
+    }
     // Close inside the hook: the JVM exits when hooks return, and a clean close commits the last transaction.
     Thread closeOnExit = new Thread(service::close, "serve-shutdown");
     Runtime.getRuntime().addShutdownHook(closeOnExit);

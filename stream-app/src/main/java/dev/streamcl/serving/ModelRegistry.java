@@ -18,6 +18,12 @@ public final class ModelRegistry {
   private final AtomicLong swappedOut = new AtomicLong();
   private final AtomicLong closed = new AtomicLong();
   private final AtomicLong closedDuringCall = new AtomicLong();
+  private final ServingMetrics metrics = new ServingMetrics();
+
+  /** The Prometheus metrics of the serving instance this registry belongs to. */
+  public ServingMetrics metrics() {
+    return metrics;
+  }
 
   /** Installs {@code model} unless an equal or newer version is already served; returns whether it did. */
   public boolean swap(String streamId, ServableModel model) {

@@ -247,8 +247,10 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
       scored.put(stream, registry.withModels(stream,
           model -> new Scored(model.learner(), model.version(), model.predict(streamFeatures, rows.size()))));
     });
+    long answeredAt = System.currentTimeMillis();
     for (int i = 0; i < n; i++) {
       Sample request = batch.request(i);
+      registry.metrics().answered(request.getStreamId(), batch.timestamp(i), answeredAt);
       List<Scored> answers = scored.get(request.getStreamId());
       if (answers.isEmpty()) {
         forwardAnswer(i, noModelYet(request, batch.trueLabel(i)));
@@ -313,12 +315,13 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     Optional<ModelStore.Candidate> accepted;
     Optional<ServableModel> onServedSession;
     Slot slot;
+    ModelUpdate whole;
     try {
       accepted = models.accept(updates.decode(record.value()), record.value());
       if (accepted.isEmpty()) {
         return;
       }
-      ModelUpdate whole = accepted.get().whole();
+      whole = accepted.get().whole();
       if (!whole.getEncoderIdentity().getSha256().equals(encoder.identity().getSha256())) {
         models.drop(accepted.get());
         deadLetter(record, source, "serve-model", DeadLetterReason.ENCODER_MISMATCH, "Model "
@@ -336,7 +339,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
     models.keep(accepted.get());
     if (onServedSession.isPresent()) {
-      install(slot, onServedSession.get());
+      install(slot, onServedSession.get(), whole);
     } else {
       load(slot, accepted.get().whole(), new UpdateSource(source.topic(), source.partition(), source.offset(),
           record.key(), record.value(), forwards.recordContext()));
@@ -348,10 +351,12 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
         k -> new Slot(whole.getStreamId()));
   }
 
-  private void install(Slot slot, ServableModel model) {
+  private void install(Slot slot, ServableModel model, ModelUpdate whole) {
     streamsOfThisTask.add(slot.streamId);
     if (registry.swap(slot.streamId, model)) {
       slot.served = model;
+      registry.metrics().swapped(slot.streamId, model.learner(), model.version(),
+          whole.getCreatedAt().toEpochMilli());
     }
   }
 
@@ -371,9 +376,10 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
       Slot slot = slot(loaded.whole());
       slot.loading = null;
       if (loaded.model() != null) {
-        install(slot, loaded.model());
+        install(slot, loaded.model(), loaded.whole());
       } else {
         UpdateSource from = loaded.source();
+        registry.metrics().deadLettered(DeadLetterReason.INTERNAL.name());
         forwardDeadLetter(from.recordContext(), DeadLetters.of(from.topic(), from.partition(), from.offset(),
             keyBytes(from.key()), from.value(), "serve-model", DeadLetterReason.INTERNAL, "Could not load the model: "
                 + loaded.failure().getMessage() + " — the previous version stays served; check the serving host "
@@ -396,7 +402,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
     Optional<ServableModel> onServedSession = ServableModels.onSessionOf(slot.served, whole);
     if (onServedSession.isPresent()) {
-      install(slot, onServedSession.get());
+      install(slot, onServedSession.get(), whole);
     } else {
       load(slot, whole, source);
     }
@@ -405,7 +411,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
   /** Restores what the store held, at once; a model this version cannot serve is skipped, not fatal. */
   private void serveRestored(ModelUpdate whole) {
     try {
-      install(slot(whole), ServableModels.fromSnapshot(whole, device));
+      install(slot(whole), ServableModels.fromSnapshot(whole, device), whole);
     } catch (RuntimeException e) {
       LOG.warn("Stored model {}/{} v{} cannot be served and is skipped: {}", whole.getStreamId(),
           whole.getLearner(), whole.getModelVersion(), e.getMessage());
@@ -416,6 +422,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
       DeadLetterReason reason, String error) {
     DeadLetter letter = DeadLetters.of(source.topic(), source.partition(), source.offset(), keyBytes(record.key()),
         record.value(), stage, reason, error, Instant.now().toEpochMilli());
+    registry.metrics().deadLettered(reason.name());
     context.forward(new Record<>(source.topic() + "/" + source.partition(), deadLetters.encode(letter),
         record.timestamp()), ServingTopology.DEAD_LETTERS_SINK);
   }

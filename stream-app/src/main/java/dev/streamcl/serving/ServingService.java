@@ -162,6 +162,16 @@ public final class ServingService implements AutoCloseable {
     return streams.metrics();
   }
 
+  /** Serves this instance's Prometheus metrics at {@code /metrics} on {@code port} (0: any); returns the port. */
+  public int serveMetricsOn(int port) {
+    return registry.metrics().serveOn(port);
+  }
+
+  /** This instance's Prometheus metrics. */
+  public ServingMetrics prometheus() {
+    return registry.metrics();
+  }
+
   /** What hot swapping did so far in this instance. */
   public HotSwaps hotSwaps() {
     return registry.hotSwaps();
@@ -173,5 +183,6 @@ public final class ServingService implements AutoCloseable {
     streams.close(Duration.ofSeconds(30));
     loader.shutdownNow();
     registry.closeAll();
+    registry.metrics().close();
   }
 }

@@ -85,6 +85,7 @@ class DemoTest {
     assertTrue(finetune.accuracy() <= 0.25, "fine-tuning without replay should forget catastrophically");
 
     assertReportMatchesReferenceMatrix(result, referenceMatrix(data.train(), data.test()));
+    assertDriftFoundAfterEveryTaskBoundary(result.report());
     assertOldClassMeansNeverChange(result.published());
     assertNewestKvbPortableModelPredictsLikeTheLearner(result.published(), data.test());
     assertReportRendersInChromium(result, browserDir);
@@ -206,6 +207,29 @@ class DemoTest {
       assertTrue(learner.samplesPerSecond() > 0, learner.learner() + " throughput, from the runs topic");
       assertTrue(HeadlessChromium.hasImage(dom, "matrix-" + learner.learner()), learner.learner());
       assertEquals(SampleReports.expectedCells(learner), rows.get(learner.learner()), learner.learner());
+      assertTrue(dom.contains("<li data-learner=\"" + learner.learner() + "\"><b>" + learner.learner() + "</b>: "
+          + learner.drifts().size() + " detections at samples "), learner.learner() + "'s drifts in the report");
+    }
+  }
+
+  /**
+   * Split-Fashion-MNIST's tasks start every 12,000 samples (6,000 training images per class, two classes a task).
+   * Every learner's drift detector must fire within 1,000 samples after each of the 4 boundaries and at most once
+   * anywhere else.
+   */
+  private static void assertDriftFoundAfterEveryTaskBoundary(ReportData report) {
+    List<Long> boundaries = List.of(12_000L, 24_000L, 36_000L, 48_000L);
+    assertEquals(boundaries, report.taskStarts(), "task starts in the predictions");
+    for (ReportData.LearnerReport learner : report.learners()) {
+      List<Long> found = learner.drifts().stream().map(d -> d.samplesSeen() - 1).toList();
+      System.out.printf("drift %s: detections at samples %s%n", learner.learner(), found);
+      long falseAlarms = found.stream().filter(at -> boundaries.stream().noneMatch(b -> at >= b && at < b + 1_000))
+          .count();
+      for (long b : boundaries) {
+        assertTrue(found.stream().anyMatch(at -> at >= b && at < b + 1_000),
+            learner.learner() + ": no drift within 1,000 samples after the task boundary at " + b + "; found " + found);
+      }
+      assertTrue(falseAlarms <= 1, learner.learner() + ": " + falseAlarms + " false alarms in " + found);
     }
   }
 

@@ -1,0 +1,69 @@
+package dev.streamcl.cli;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+
+/**
+ * What a local MiniCluster shows while it runs: Flink's web UI (flink-runtime-web) and its metrics for Prometheus
+ * (Flink's PrometheusReporter: every operator metric, the learners' samples per second, busy time, published
+ * versions, model size and prequential accuracy among them). A port of 0 asks for any free port, -1 for none.
+ */
+public record LocalMonitoring(int webUiPort, int metricsPort) {
+  public static final LocalMonitoring NONE = new LocalMonitoring(-1, -1);
+  public static final int DEFAULT_WEB_UI_PORT = 8081;
+  public static final int DEFAULT_METRICS_PORT = 9249;
+
+  public LocalMonitoring {
+    if (webUiPort < -1 || metricsPort < -1) {
+      throw new UserError("Ports are 0 (any free port), -1 (none) or a port number; got web UI " + webUiPort
+          + ", metrics " + metricsPort);
+    }
+  }
+
+  public boolean webUi() {
+    return webUiPort >= 0;
+  }
+
+  /** The ports to bind, free ones chosen where 0 was asked for. */
+  public LocalMonitoring resolved() {
+    return new LocalMonitoring(webUiPort == 0 ? freePort() : webUiPort, metricsPort == 0 ? freePort() : metricsPort);
+  }
+
+  /** Sets the MiniCluster's REST port and the Prometheus reporter on {@code conf}; call on {@link #resolved()}. */
+  void configure(Configuration conf) {
+    if (webUiPort > 0) {
+      conf.set(RestOptions.BIND_PORT, Integer.toString(webUiPort));
+    }
+    if (metricsPort > 0) {
+      conf.setString("metrics.reporter.prom.factory.class",
+          "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+      conf.setString("metrics.reporter.prom.port", Integer.toString(metricsPort));
+      // Live rates need fresh gauges: the default interval only matters to push reporters, but say it.
+      conf.setString("metrics.reporter.prom.interval", "5 s");
+    }
+  }
+
+  /** Lines saying where to look, for the commands to print. */
+  String describe() {
+    StringBuilder lines = new StringBuilder();
+    if (webUiPort > 0) {
+      lines.append("Flink web UI at http://localhost:").append(webUiPort).append("/\n");
+    }
+    if (metricsPort > 0) {
+      lines.append("Learner job metrics for Prometheus at http://localhost:").append(metricsPort).append("/metrics\n");
+    }
+    return lines.toString();
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("No free local port for the web UI or metrics", e);
+    }
+  }
+}
