@@ -304,6 +304,9 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Where the cluster's JVMs serve their metrics for Prometheus, each the first port of the range free. */
+  public static final String METRICS_PORTS = "9251-9260";
+
   /** Flink's configuration: one JobManager at fixed local ports, the TaskManagers' slots and memory. */
   private Path writeFlinkConfig(Settings settings, int[] ports) throws IOException {
     Path conf = Files.createDirectories(workDir.resolve("flink-conf"));
@@ -327,6 +330,9 @@ public final class LocalCluster implements AutoCloseable {
     c.put("heartbeat.interval", "1000");
     c.put("heartbeat.timeout", "5000");
     c.put("io.tmp.dirs", Files.createDirectories(workDir.resolve("flink-tmp")).toString());
+    // Metrics for Prometheus (ops/prometheus/prometheus.yml): each JVM serves /metrics on the first free port.
+    c.put("metrics.reporter.prom.factory.class", "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+    c.put("metrics.reporter.prom.port", METRICS_PORTS);
     StringBuilder yaml = new StringBuilder("# Written by LocalCluster on every start.\n");
     c.forEach((key, value) -> yaml.append(key).append(": ").append(value).append('\n'));
     Files.writeString(conf.resolve(GlobalConfiguration.FLINK_CONF_FILENAME), yaml.toString());

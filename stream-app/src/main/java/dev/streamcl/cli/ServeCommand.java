@@ -3,6 +3,7 @@ package dev.streamcl.cli;
 import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.MissingTopicException;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.serving.ServingMetrics;
 import dev.streamcl.serving.ServingService;
 import java.util.Optional;
 import java.util.Properties;
@@ -35,9 +36,9 @@ final class ServeCommand implements Callable<Integer> {
       + "some requests are answered twice. Default: exactly-once.")
   boolean atLeastOnce;
 
-  @Option(names = "--metrics-port", defaultValue = "9250", description = "Serve Prometheus metrics at "
-      + "http://localhost:<port>/metrics (requests, latency, model swaps, served version and age, dead letters); "
-      + "0: any free port, -1: none (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--metrics-port", defaultValue = "" + ServingMetrics.DEFAULT_PORT, description = "Serve "
+      + "Prometheus metrics at http://localhost:<port>/metrics (requests, latency, model swaps, served version and "
+      + "age, dead letters); 0: any free port, -1: none (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
   /**

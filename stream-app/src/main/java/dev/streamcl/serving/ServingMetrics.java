@@ -16,6 +16,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * per stream and learner, and dead letters by reason. {@link #serveOn} exposes them at {@code /metrics}.
  */
 public final class ServingMetrics implements AutoCloseable {
+  /** {@code streamcl serve}'s metrics port, beside Flink's reporter default 9249 for the learner job. */
+  public static final int DEFAULT_PORT = 9250;
   /** Latency buckets from 1 ms to 10 s: serving answers in milliseconds, a cold start or a load in seconds. */
   private static final double[] LATENCY_BUCKETS = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
 
