@@ -10,12 +10,14 @@ import org.apache.flink.configuration.RestOptions;
 /**
  * What a local MiniCluster shows while it runs: Flink's web UI (flink-runtime-web) and its metrics for Prometheus
  * (Flink's PrometheusReporter: every operator metric, the learners' samples per second, busy time, published
- * versions, model size and prequential accuracy among them). A port of 0 asks for any free port, -1 for none.
+ * versions, model size and prequential accuracy among them). A port of 0 asks for any free port, -1 for none; a
+ * port in use gives way to the next free one of the following {@link #TRIES} (several jobs on one machine).
  */
 public record LocalMonitoring(int webUiPort, int metricsPort) {
   public static final LocalMonitoring NONE = new LocalMonitoring(-1, -1);
   public static final int DEFAULT_WEB_UI_PORT = 8081;
   public static final int DEFAULT_METRICS_PORT = 9249;
+  static final int TRIES = 20;
 
   public LocalMonitoring {
     if (webUiPort < -1 || metricsPort < -1) {
@@ -28,9 +30,31 @@ public record LocalMonitoring(int webUiPort, int metricsPort) {
     return webUiPort >= 0;
   }
 
-  /** The ports to bind, free ones chosen where 0 was asked for. */
+  /** The ports to bind: free ones where 0 was asked for, the next free one where the one asked for is taken. */
   public LocalMonitoring resolved() {
-    return new LocalMonitoring(webUiPort == 0 ? freePort() : webUiPort, metricsPort == 0 ? freePort() : metricsPort);
+    int web = free(webUiPort, -2);
+    return new LocalMonitoring(web, free(metricsPort, web));
+  }
+
+  private static int free(int asked, int taken) {
+    if (asked <= 0) {
+      return asked == 0 ? freePort() : asked;
+    }
+    for (int port = asked; port < asked + TRIES; port++) {
+      if (port != taken && isFree(port)) {
+        return port;
+      }
+    }
+    throw new UserError("Ports " + asked + " to " + (asked + TRIES - 1) + " are all in use; pass another port, or 0 "
+        + "for any free one");
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+      return true;
+    } catch (IOException inUse) {
+      return false;
+    }
   }
 
   /** Sets the MiniCluster's REST port and the Prometheus reporter on {@code conf}; call on {@link #resolved()}. */

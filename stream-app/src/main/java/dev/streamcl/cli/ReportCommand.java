@@ -5,6 +5,7 @@ import dev.streamcl.report.ReportBuilder;
 import dev.streamcl.report.ReportData;
 import dev.streamcl.report.ReportSection;
 import dev.streamcl.report.ReportWriter;
+import dev.streamcl.report.DriftLines;
 import dev.streamcl.report.SummaryTable;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -50,6 +51,8 @@ final class ReportCommand implements Callable<Integer> {
     }
     Path html = ReportWriter.write(data, out, extra);
     System.out.print(SummaryTable.format(data));
+    System.out.println();
+    System.out.print(DriftLines.format(data));
     System.out.println("Report: " + html.toAbsolutePath());
     return 0;
   }
