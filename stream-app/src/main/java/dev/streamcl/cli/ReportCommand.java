@@ -1,11 +1,11 @@
 package dev.streamcl.cli;
 
 import dev.streamcl.bench.Bench;
+import dev.streamcl.report.DriftLines;
 import dev.streamcl.report.ReportBuilder;
 import dev.streamcl.report.ReportData;
 import dev.streamcl.report.ReportSection;
 import dev.streamcl.report.ReportWriter;
-import dev.streamcl.report.DriftLines;
 import dev.streamcl.report.SummaryTable;
 import java.io.IOException;
 import java.nio.file.Path;
