@@ -33,6 +33,7 @@ class LearnerOptionsParityTest {
       entry("--batch-size", "32"), entry("--batch-delay-ms", "250"), entry("--publish-every", "500"),
       entry("--no-task-boundaries", ""), entry("--label-limit", "7"), entry("--max-payload-bytes", "4096"),
       entry("--parallelism", "3"), entry("--stream-parallelism", "2"), entry("--checkpoint-interval-ms", "900"),
+      entry("--drift-delta", "0.01"),
       entry("--state-backend", "rocksdb"),
       entry("--learners", "nmc,er-balanced,kvb"), entry("--kvb-preset", "larger"), entry("--kvb-keys", "stream"),
       entry("--kvb-batch", "64"), entry("--kvb-snapshot-every", "5"), entry("--replay-capacity", "250"),
