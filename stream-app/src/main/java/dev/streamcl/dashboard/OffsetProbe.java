@@ -2,6 +2,8 @@ package dev.streamcl.dashboard;
 
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +18,9 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.IsolationLevel;
@@ -30,8 +35,12 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 final class OffsetProbe implements AutoCloseable {
   private static final long TIMEOUT_MS = 4_000;
+  /** Offsets read back at the end of each samples partition: the learner lag is exact when it is this small. */
+  static final int TAIL = 32;
 
   private final Admin admin;
+  /** Reads the samples at the partitions' ends; not in any group, read_committed as the learner job reads. */
+  private final KafkaConsumer<String, byte[]> tail;
   private final Topics topics;
   private final ListOffsetsOptions committed = new ListOffsetsOptions(IsolationLevel.READ_COMMITTED);
 
@@ -41,6 +50,11 @@ final class OffsetProbe implements AutoCloseable {
     config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(TIMEOUT_MS));
     config.put(AdminClientConfig.CLIENT_ID_CONFIG, "streamcl-dashboard-" + topics.prefix());
     this.admin = Admin.create(config);
+    Properties consumer = clients.consumer(null);
+    consumer.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumer.put(ConsumerConfig.CLIENT_ID_CONFIG, "streamcl-dashboard-tail-" + topics.prefix());
+    consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(TAIL));
+    this.tail = new KafkaConsumer<>(consumer);
     this.topics = topics;
   }
 
@@ -49,11 +63,33 @@ final class OffsetProbe implements AutoCloseable {
     return "streamcl-serving-" + topics.prefix();
   }
 
-  /** Partition to read_committed end offset of the samples topic; empty while the topic does not exist. */
-  Map<Integer, Long> samplesEndOffsets() throws InterruptedException {
-    Map<Integer, Long> ends = new HashMap<>();
-    endOffsets(topics.samples().name()).forEach((tp, end) -> ends.put(tp.partition(), end));
-    return ends;
+  /**
+   * The samples topic's partitions, with the records among their last {@value #TAIL} offsets; empty while the topic
+   * does not exist. A tail not read within the timeout is left unread.
+   */
+  Map<Integer, PartitionTail> samplesTails() throws InterruptedException {
+    Map<TopicPartition, Long> ends = endOffsets(topics.samples().name());
+    Map<TopicPartition, List<Long>> records = new HashMap<>();
+    tail.assign(ends.keySet());
+    ends.forEach((tp, end) -> {
+      tail.seek(tp, Math.max(0, end - TAIL));
+      records.put(tp, new ArrayList<>());
+    });
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+    while (ends.entrySet().stream().anyMatch(end -> tail.position(end.getKey()) < end.getValue())
+        && System.nanoTime() < deadline) {
+      for (ConsumerRecord<String, byte[]> record : tail.poll(Duration.ofMillis(100))) {
+        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+        if (record.offset() < ends.get(tp)) {
+          records.get(tp).add(record.offset());
+        }
+      }
+    }
+    Map<Integer, PartitionTail> tails = new HashMap<>();
+    ends.forEach((tp, end) -> tails.put(tp.partition(), tail.position(tp) >= end
+        ? new PartitionTail(end, Math.max(0, end - TAIL), records.get(tp).stream().mapToLong(Long::longValue).toArray())
+        : PartitionTail.unread(end)));
+    return tails;
   }
 
   /** Serving's lag, or empty when its group has no member (serving is not running) or cannot be described. */
@@ -107,6 +143,7 @@ final class OffsetProbe implements AutoCloseable {
 
   @Override
   public void close() {
+    tail.close();
     admin.close();
   }
 }

@@ -59,7 +59,7 @@ public final class PipelineState {
   private boolean readingBacklog;
   private Long lastTick;
   private Map<String, Long> countsAtLastTick = Map.of();
-  private Map<Integer, Long> samplesEnd = Map.of();
+  private Map<Integer, PartitionTail> samplesTails = Map.of();
   private ServingLag serving;
   private final DeadLetterTally deadLetters = new DeadLetterTally();
   private final Deque<Alert> alerts = new ArrayDeque<>();
@@ -121,10 +121,10 @@ public final class PipelineState {
     undecodable++;
   }
 
-  /** The samples topic's end offsets (read_committed) per partition, as read at {@code nowMs}. */
-  public synchronized void samplesEndOffsets(Map<Integer, Long> ends, long nowMs) {
-    samplesEnd = Map.copyOf(ends);
-    publishedRate.record(nowMs, ends.values().stream().mapToLong(Long::longValue).sum());
+  /** The samples topic's partitions as read at {@code nowMs}: their end offsets and the records at their ends. */
+  public synchronized void samplesTopic(Map<Integer, PartitionTail> partitions, long nowMs) {
+    samplesTails = Map.copyOf(partitions);
+    publishedRate.record(nowMs, partitions.values().stream().mapToLong(PartitionTail::end).sum());
   }
 
   /** Serving's lag on the requests topic; null when no serving group is running. */
@@ -173,7 +173,7 @@ public final class PipelineState {
     List<Curve> testAccuracy = new ArrayList<>();
     List<Matrix> matrices = new ArrayList<>();
     learners.forEach((key, view) -> {
-      models.add(view.row(key, nowMs, samplesEnd));
+      models.add(view.row(key, nowMs, samplesTails));
       if (!view.curve.points().isEmpty()) {
         prequential.add(new Curve(key.stream(), key.learner(),
             view.curve.points().stream().map(PrequentialCurve.Point::labelled).toList(),
@@ -254,24 +254,24 @@ public final class PipelineState {
       reflected = offsets;
     }
 
-    ModelRow row(LearnerKey key, long nowMs, Map<Integer, Long> samplesEnd) {
+    ModelRow row(LearnerKey key, long nowMs, Map<Integer, PartitionTail> samplesTails) {
       boolean published = version > 0;
       var tested = evaluation.newest();
       return new ModelRow(key.stream(), key.learner(), version, versions, published ? publishedAt : null,
           published ? Math.max(0, nowMs - publishedAt) : null, published ? createdAt : null, samplesSeen,
           labelledSeen, curve.windowAccuracy(), curve.labelled(), tested.map(Map.Entry::getKey).orElse(null),
-          tested.map(Map.Entry::getValue).orElse(null), lag(samplesEnd));
+          tested.map(Map.Entry::getValue).orElse(null), lag(samplesTails));
     }
 
     /** Records on the partitions the newest version read from after what it reflects; null before either is known. */
-    private Long lag(Map<Integer, Long> samplesEnd) {
-      if (reflected.isEmpty() || samplesEnd.isEmpty()) {
+    private Long lag(Map<Integer, PartitionTail> samplesTails) {
+      if (reflected.isEmpty() || samplesTails.isEmpty()) {
         return null;
       }
       long lag = 0;
       for (Map.Entry<Integer, Long> offset : reflected.entrySet()) {
-        Long end = samplesEnd.get(offset.getKey());
-        lag += end == null ? 0 : Math.max(0, end - (offset.getValue() + 1));
+        PartitionTail tail = samplesTails.get(offset.getKey());
+        lag += tail == null ? 0 : tail.recordsAfter(offset.getValue());
       }
       return lag;
     }

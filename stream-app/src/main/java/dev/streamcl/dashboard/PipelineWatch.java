@@ -160,7 +160,7 @@ public final class PipelineWatch implements AutoCloseable {
   private void probe() {
     long now = System.currentTimeMillis();
     try {
-      state.samplesEndOffsets(probe.samplesEndOffsets(), now);
+      state.samplesTopic(probe.samplesTails(), now);
       state.serving(probe.servingLag().orElse(null));
       probeFailing = false;
     } catch (InterruptedException e) {

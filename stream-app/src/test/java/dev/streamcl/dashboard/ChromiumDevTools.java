@@ -102,20 +102,25 @@ final class ChromiumDevTools implements AutoCloseable {
 
   /**
    * Evaluates {@code expression} until its value satisfies {@code done}, and returns that value; fails after
-   * {@code timeout} with the last value seen.
+   * {@code timeout} with the last value seen. An expression that throws (the page is still loading) is tried again.
    */
   JsonNode await(String expression, Predicate<JsonNode> done, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    JsonNode value = evaluate(expression);
-    while (!done.test(value)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("Timed out after " + timeout.toSeconds() + " s waiting for " + what
-            + "; the page's last value of " + expression + " was " + value);
+    String last = "nothing";
+    while (System.nanoTime() < deadline) {
+      try {
+        JsonNode value = evaluate(expression);
+        if (done.test(value)) {
+          return value;
+        }
+        last = value.toString();
+      } catch (IllegalStateException notYet) {
+        last = notYet.getMessage();
       }
       LockSupport.parkNanos(POLL.toNanos());
-      value = evaluate(expression);
     }
-    return value;
+    throw new AssertionError("Timed out after " + timeout.toSeconds() + " s waiting for " + what + "; the page's last "
+        + "answer to " + expression + " was " + last);
   }
 
   /** A PNG of the whole page, beyond the viewport too. */

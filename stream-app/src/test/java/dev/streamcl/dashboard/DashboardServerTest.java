@@ -27,7 +27,7 @@ class DashboardServerTest {
   @Timeout(60)
   void servesThePageUplotTheStateAndItsEvents() throws Exception {
     PipelineState state = new PipelineState(new Topics("served"));
-    state.samplesEndOffsets(Map.of(0, 42L), 1_000);
+    state.samplesTopic(Map.of(0, PartitionTail.unread(42)), 1_000);
     try (DashboardServer server = DashboardServer.serving(state, "127.0.0.1", 0)) {
       String base = "http://127.0.0.1:" + server.port();
 

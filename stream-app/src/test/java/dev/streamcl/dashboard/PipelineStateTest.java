@@ -25,8 +25,10 @@ import dev.streamcl.kafka.Topics;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /** The dashboard's bookkeeping, fed events directly, against figures computed here. */
@@ -95,20 +97,33 @@ class PipelineStateTest {
     state.modelUpdate(update, 1);
     assertNull(row(state.snapshot(2), "kvb").learnerLag(), "end offsets not read yet");
 
-    state.samplesEndOffsets(Map.of(0, 120L, 1, 50L), 3);
+    state.samplesTopic(unread(Map.of(0, 120L, 1, 50L)), 3);
 
     // Partition 0 holds offsets 0..119; version 3 reflects up to offset 99, so 100..119 are behind it.
     assertEquals(120 - (99 + 1), row(state.snapshot(4), "kvb").learnerLag());
   }
 
   @Test
+  void transactionMarkersAtThePartitionsEndAreNoLag() {
+    state.modelUpdate(update("nmc", 5, 0, 1, 118), 1);
+    // Offsets 90..118 are samples, 119 the marker of the publisher's last commit.
+    long[] records = LongStream.range(90, 119).toArray();
+    state.samplesTopic(Map.of(0, new PartitionTail(120, 88, records)), 2);
+    assertEquals(0L, row(state.snapshot(3), "nmc").learnerLag(), "the newest version took in every sample");
+
+    state.modelUpdate(update("kvb", 2, 0, 1, 40), 4); // far behind
+    assertEquals((88 - 41) + records.length, row(state.snapshot(5), "kvb").learnerLag(),
+        "offsets before the tail, records within it");
+  }
+
+  @Test
   void ratesOverTheLastSecondsAndTheirHistory() {
-    state.samplesEndOffsets(Map.of(0, 100L, 1, 0L), 10_000);
+    state.samplesTopic(unread(Map.of(0, 100L, 1, 0L)), 10_000);
     state.tick(10_000);
     for (int i = 0; i < 30; i++) {
       state.prediction(prediction("nmc", i, 1, 1));
     }
-    state.samplesEndOffsets(Map.of(0, 150L, 1, 50L), 12_000);
+    state.samplesTopic(unread(Map.of(0, 150L, 1, 50L)), 12_000);
     state.tick(12_000);
 
     DashboardState.Throughput throughput = state.snapshot(12_000).throughput();
@@ -227,6 +242,12 @@ class PipelineStateTest {
       correct += outcomes[i] ? 1 : 0;
     }
     return (double) correct / (count - from);
+  }
+
+  private static Map<Integer, PartitionTail> unread(Map<Integer, Long> ends) {
+    Map<Integer, PartitionTail> tails = new HashMap<>();
+    ends.forEach((partition, end) -> tails.put(partition, PartitionTail.unread(end)));
+    return tails;
   }
 
   private static ModelRow row(DashboardState snapshot, String learner) {

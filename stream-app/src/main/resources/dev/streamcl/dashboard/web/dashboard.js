@@ -63,6 +63,12 @@
     return "<span class=\"swatch\" style=\"background:" + colorOf(name) + "\"></span>";
   }
 
+  // The swatch and name of one stream's learner, coloured as its chart lines.
+  function named(state, stream, learner) {
+    const name = seriesName(state, stream, learner);
+    return swatch(name) + esc(name);
+  }
+
   function table(headers, rows, empty) {
     if (rows.length === 0) {
       return "<div class=\"empty\">" + esc(empty) + "</div>";
@@ -86,13 +92,14 @@
       ["Samples/s in", rate(state.throughput.published)],
       ["Samples/s learned", learned.length ? rate(Math.max(...learned)) : "—"],
       ["Learner lag", lags.length ? int(Math.max(...lags)) : "—", "", "the largest, in samples-topic records"],
-      ["Serving lag", state.serving ? int(state.serving.lag) : "not running"],
+      ["Serving lag", state.serving ? int(state.serving.lag) : "—", "", "", state.serving ? "" : "not running"],
       ["Dead letters", int(state.deadLetters.total), state.deadLetters.total > 0 ? "bad" : ""],
       ["Drift alerts", int(state.alerts.drift), state.alerts.drift > 0 ? "warn" : ""],
     ];
-    document.getElementById("kpis").innerHTML = kpis.map(([label, value, tone, title]) =>
+    document.getElementById("kpis").innerHTML = kpis.map(([label, value, tone, title, note]) =>
       "<div class=\"kpi\" title=\"" + esc(title || label) + "\"><div class=\"label\">" + esc(label)
-      + "</div><div class=\"value " + (tone || "") + "\">" + esc(value) + "</div></div>").join("");
+      + "</div><div class=\"value " + (tone || "") + "\">" + esc(value)
+      + (note ? " <span class=\"note\">" + esc(note) + "</span>" : "") + "</div></div>").join("");
   }
 
   function renderModels(state) {
@@ -101,7 +108,7 @@
       const at = field => Object.assign({ field: field }, key);
       return "<tr data-stream=\"" + esc(m.stream) + "\" data-learner=\"" + esc(m.learner) + "\">"
         + cell(esc(m.stream), at("stream"))
-        + cell(swatch(m.learner) + esc(m.learner), at("learner"))
+        + cell(swatch(seriesName(state, m.stream, m.learner)) + esc(m.learner), at("learner"), "nowrap")
         + cell(m.version > 0 ? String(m.version) : "—", at("version"), "num version")
         + cell(age(m.ageMs), at("age"), "num")
         + cell(int(m.samplesSeen), at("samples"), "num")
@@ -130,7 +137,7 @@
         return "<td style=\"" + style + "\">" + (100 * a).toFixed(1) + "</td>";
       }).join("") + "</tr>");
       return "<div class=\"matrix\" data-stream=\"" + esc(m.stream) + "\" data-learner=\"" + esc(m.learner)
-        + "\"><h3>" + swatch(m.learner) + esc(seriesName(state, m.stream, m.learner)) + "</h3><table class=\"data\">"
+        + "\"><h3>" + named(state, m.stream, m.learner) + "</h3><table class=\"data\">"
         + "<thead>" + head + "</thead><tbody>" + rows.join("") + "</tbody></table></div>";
     });
     document.getElementById("matrices").innerHTML = blocks.length ? "<div class=\"matrices\">" + blocks.join("")
@@ -140,7 +147,7 @@
 
   function renderLag(state) {
     const rows = state.models.filter(m => m.version > 0).map(m => "<tr>"
-      + cell("learner job") + cell(swatch(m.learner) + esc(seriesName(state, m.stream, m.learner)))
+      + cell("learner job") + cell(named(state, m.stream, m.learner), {}, "nowrap")
       + cell(int(m.learnerLag), { stream: m.stream, learner: m.learner, field: "learner-lag" }, "num")
       + cell("<span class=\"muted\">v" + m.version + " reflects " + int(m.samplesSeen) + " samples</span>", {},
         "nowrap")
@@ -170,13 +177,13 @@
       const kind = d ? "<span class=\"tag drift\">drift</span>" : a.severity === "QUARANTINED"
         ? "<span class=\"tag quarantined\">quarantined</span>" : "<span class=\"tag\">warning</span>";
       return "<tr data-kind=\"" + (d ? "drift" : a.severity.toLowerCase()) + "\">" + cell(kind)
-        + cell(swatch(a.learner) + esc(seriesName(state, a.stream, a.learner)))
+        + cell(named(state, a.stream, a.learner), {}, "nowrap")
         + cell(d ? int(d.position) : "—", { field: "position" }, "num")
         + cell(d ? pct(d.errorBefore) + " → " + pct(d.errorAfter) : "—", {}, "num")
         + cell(d ? (d.magnitude >= 0 ? "+" : "") + (100 * d.magnitude).toFixed(1) + " pp" : "—",
           { field: "magnitude" }, "num")
         + cell(a.modelVersion > 0 ? "v" + a.modelVersion : "—", {}, "num")
-        + cell("<span class=\"muted\">" + esc(dateTime(a.occurredAt)) + "</span>")
+        + cell("<span class=\"muted\">" + esc(dateTime(a.occurredAt)) + "</span>", {}, "nowrap")
         + cell(esc(a.message), {}, "error-text") + "</tr>";
     });
     document.getElementById("alerts").innerHTML = table([{ title: "Kind" }, { title: "Learner" },
@@ -246,18 +253,21 @@
   const percentValue = (u, v) => v == null ? "—" : v.toFixed(1) + " %";
 
   function renderCharts(state) {
+    const lineOf = (curve, extra) => {
+      const name = seriesName(state, curve.stream, curve.learner);
+      return line(name, colorOf(name), extra);
+    };
     const asPercent = curve => Object.assign({}, curve, { y: curve.y.map(a => a == null ? null : 100 * a) });
     const prequential = state.prequential.map(asPercent);
     draw("prequential", "chart-prequential",
-      prequential.map(c => line(seriesName(state, c.stream, c.learner), colorOf(c.learner), { value: percentValue })),
+      prequential.map(c => lineOf(c, { value: percentValue })),
       aligned(prequential), { time: false, xLabel: "labelled samples", yLabel: "accuracy",
         xValue: (u, v) => v == null ? "—" : int(v), yValues: percentAxis,
         scales: { y: { range: [0, 100] } }, empty: "Waiting for the learner job's first labelled predictions…" });
 
     const tested = state.testAccuracy.map(asPercent);
     draw("testAccuracy", "chart-test",
-      tested.map(c => line(seriesName(state, c.stream, c.learner), colorOf(c.learner),
-        { value: percentValue, points: { show: true, size: 5 } })),
+      tested.map(c => lineOf(c, { value: percentValue, points: { show: true, size: 5 } })),
       aligned(tested), { time: false, xLabel: "model version", yLabel: "test accuracy",
         xValue: (u, v) => v == null ? "—" : "v" + v, yValues: percentAxis,
         scales: { y: { range: [0, 100] } }, empty: "No version evaluated yet (run the evaluation service: "
