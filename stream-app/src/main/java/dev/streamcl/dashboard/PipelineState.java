@@ -71,7 +71,10 @@ public final class PipelineState {
     this(topics, WINDOW, FIRST_STEP);
   }
 
-  /** @param window labelled predictions per prequential accuracy; @param firstStep of the curves */
+  /**
+   * @param window labelled predictions in each prequential accuracy
+   * @param firstStep labelled predictions between the points of a curve, until it coarsens
+   */
   public PipelineState(Topics topics, int window, int firstStep) {
     this.topicPrefix = topics.prefix();
     this.samplesTopic = topics.samples().name();
