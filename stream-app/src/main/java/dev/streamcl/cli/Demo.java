@@ -120,16 +120,37 @@ public final class Demo {
   private Demo() {}
 
   public static Result run(Settings settings, PrintStream out) throws Exception {
+    return run(settings, out, Companion.NONE);
+  }
+
+  /** Something that runs beside the demo on its broker and topics, e.g. the dashboard. */
+  public interface Companion {
+    Companion NONE = (clients, topics, out) -> () -> { };
+
+    /** Starts before anything is published; what it returns is closed when the demo ends. */
+    AutoCloseable start(ClientConfigs clients, Topics topics, PrintStream out) throws Exception;
+  }
+
+  /** As {@link #run(Settings, PrintStream)}, with {@code companion} running from before publishing to the end. */
+  public static Result run(Settings settings, PrintStream out, Companion companion) throws Exception {
     // Load the data first: a missing dataset should fail before any broker starts.
     ClassIncrementalScenario scenario = scenario(settings);
     if (settings.bootstrap() != null) {
-      return run(settings, scenario, settings.bootstrap(), out);
+      return runWith(companion, settings, scenario, settings.bootstrap(), out);
     }
     Path dataDir = Files.createTempDirectory("streamcl-demo-kafka");
     try (EmbeddedKafkaBroker broker =
         EmbeddedKafkaBroker.builder().dataDir(dataDir).partitions(settings.partitions()).start()) {
       out.println("Started an embedded Kafka broker at " + broker.bootstrap());
-      return run(settings, scenario, broker.bootstrap(), out);
+      return runWith(companion, settings, scenario, broker.bootstrap(), out);
+    }
+  }
+
+  private static Result runWith(Companion companion, Settings settings, ClassIncrementalScenario scenario,
+      String bootstrap, PrintStream out) throws Exception {
+    ClientConfigs clients = new ClientConfigs(bootstrap, settings.clientProperties(), true);
+    try (AutoCloseable running = companion.start(clients, new Topics(settings.topicPrefix()), out)) {
+      return run(settings, scenario, bootstrap, out);
     }
   }
 

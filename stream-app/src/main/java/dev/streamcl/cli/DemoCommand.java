@@ -1,5 +1,7 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.dashboard.DashboardCommand;
+import dev.streamcl.dashboard.DashboardServer;
 import dev.streamcl.flink.LearnerJobConfig;
 import dev.streamcl.flink.LearnerJobOptions;
 import dev.streamcl.kafka.ClientConfigs;
@@ -72,6 +74,24 @@ final class DemoCommand implements Callable<Integer> {
       description = "Directory of the HTML report and its PNG charts (default: ${DEFAULT-VALUE}).")
   Path reportDir;
 
+  @Option(names = "--dashboard", arity = "0..1", paramLabel = "PORT",
+      fallbackValue = "" + DashboardCommand.DEFAULT_PORT, description = "Serve the live dashboard (as `streamcl "
+          + "dashboard`) of the demo's topics on this port (default: ${FALLBACK-VALUE}; 0 picks a free one) while the "
+          + "demo runs.")
+  Integer dashboardPort;
+
+  /** The dashboard on the demo's broker and topics, when --dashboard asks for it. */
+  private Demo.Companion dashboard() {
+    if (dashboardPort == null) {
+      return Demo.Companion.NONE;
+    }
+    return (clients, topics, out) -> {
+      DashboardServer server = DashboardServer.start(clients, topics, "127.0.0.1", dashboardPort);
+      out.println("Dashboard at " + server.url());
+      return server;
+    };
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
@@ -93,7 +113,7 @@ final class DemoCommand implements Callable<Integer> {
     Demo.Result result = cluster ? runOnLocalCluster(learner, out) : Demo.run(new Demo.Settings(bootstrap,
         ClientConfigs.loadProperties(clientProperties), topicPrefix, scenarioName, scenario.dataDir, scenario.seed,
         streamId(), scenario.samplesPerTask, scenario.partitions, learner, true, joint, evaluateEvery, reportDir,
-        bootstrap == null ? null : checkpoints), out);
+        bootstrap == null ? null : checkpoints), out, dashboard());
     print(result, learner, out);
     out.println();
     out.print(SummaryTable.format(result.report()));
@@ -115,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
           + nodes.registeredTaskManagers() + " TaskManagers");
       Demo.Result result = Demo.run(new Demo.Settings(nodes.bootstrap(), new Properties(), topicPrefix, scenarioName,
           scenario.dataDir, scenario.seed, streamId(), scenario.samplesPerTask, scenario.partitions, learner, true,
-          joint, evaluateEvery, reportDir, null, FlinkTarget.cluster(nodes.flinkRest(), jobJar)), out);
+          joint, evaluateEvery, reportDir, null, FlinkTarget.cluster(nodes.flinkRest(), jobJar)), out, dashboard());
       done = true;
       return result;
     } finally {

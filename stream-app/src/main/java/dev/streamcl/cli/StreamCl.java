@@ -1,5 +1,6 @@
 package dev.streamcl.cli;
 
+import dev.streamcl.dashboard.DashboardCommand;
 import dev.streamcl.kafka.MissingTopicException;
 import dev.streamcl.onnx.DeviceUnavailableException;
 import dev.streamcl.scenario.DatasetNotFoundException;
@@ -16,7 +17,8 @@ import picocli.CommandLine.ScopeType;
 @Command(name = "streamcl", mixinStandardHelpOptions = true, version = "StreamCL 0.1.0",
     description = "Streaming continual learning on Kafka, Flink and ONNX Runtime.",
     subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, LearnCommand.class, ServeCommand.class,
-        EvaluateCommand.class, ReportCommand.class, ReplayCommand.class, BenchCommand.class, ScaleOutCommand.class})
+        EvaluateCommand.class, ReportCommand.class, ReplayCommand.class, BenchCommand.class, ScaleOutCommand.class,
+        DashboardCommand.class})
 public final class StreamCl {
   private static final String VERBOSE = "--verbose";
 
