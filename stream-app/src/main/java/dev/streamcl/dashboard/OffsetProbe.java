@@ -2,6 +2,7 @@ package dev.streamcl.dashboard;
 
 import dev.streamcl.kafka.ClientConfigs;
 import dev.streamcl.kafka.Topics;
+import dev.streamcl.serving.ServingService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -58,9 +59,9 @@ final class OffsetProbe implements AutoCloseable {
     this.topics = topics;
   }
 
-  /** Kafka Streams' group id is its application.id, which {@code ServingService} names after the topic prefix. */
+  /** Kafka Streams' group id is its application.id. */
   static String servingGroup(Topics topics) {
-    return "streamcl-serving-" + topics.prefix();
+    return ServingService.applicationId(topics);
   }
 
   /**

@@ -73,7 +73,7 @@ public final class ServingService implements AutoCloseable {
 
   public ServingService(ClientConfigs clients, Topics topics, EncoderSpec encoder, ComputeDevice device,
       int labelLimit, Properties overrides) {
-    Properties config = clients.streams("streamcl-serving-" + topics.prefix());
+    Properties config = clients.streams(applicationId(topics));
     config.putAll(LOW_LATENCY);
     config.putAll(FAILOVER);
     // Scoring is CPU work and a commit blocks its thread: a thread per core scores one task while another commits.
@@ -93,6 +93,11 @@ public final class ServingService implements AutoCloseable {
         stopped.countDown();
       }
     });
+  }
+
+  /** The Kafka Streams application id, and so the consumer group, of serving on {@code topics}. */
+  public static String applicationId(Topics topics) {
+    return "streamcl-serving-" + topics.prefix();
   }
 
   /**

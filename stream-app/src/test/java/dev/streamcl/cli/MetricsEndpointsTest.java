@@ -64,7 +64,9 @@ class MetricsEndpointsTest {
     new ScenarioPublisher(clients, topics, 2, 1000, false).publish(scenario, STREAM);
     LearnerJobConfig config = LearnerJobConfig.builder(EncoderSpec.parse("pixels:28x28", ComputeDevice.cpu()))
         .microBatch(16, 50).publishEvery(250).parallelism(2).checkpointIntervalMs(500).learners("nmc", "er").build();
-    LocalMonitoring monitoring = new LocalMonitoring(-1, 0).resolved();
+    LocalMonitoring monitoring = new LocalMonitoring(0, 0).resolved();
+    URI webUi = URI.create("http://localhost:" + monitoring.webUiPort() + "/");
+    URI jobs = URI.create("http://localhost:" + monitoring.webUiPort() + "/jobs/overview");
     URI learnerMetrics = URI.create("http://localhost:" + monitoring.metricsPort() + "/metrics");
 
     List<Double> learned = new ArrayList<>();
@@ -73,6 +75,7 @@ class MetricsEndpointsTest {
     double swaps = 0;
     double servedVersion = 0;
     double deadLetters = 0;
+    boolean webUiShowedTheJob = false;
     Set<String> exported = new HashSet<>();
     try (ServingService serving = new ServingService(clients, topics, config.encoder(), config.device(), 10,
         new Properties()).start();
@@ -98,6 +101,12 @@ class MetricsEndpointsTest {
         swaps = Math.max(swaps, sum(servingText, "streamcl_serving_model_swaps_total", "learner=\"nmc\""));
         servedVersion = Math.max(servedVersion, sum(servingText, "streamcl_serving_model_version", "learner=\"nmc\""));
         deadLetters = Math.max(deadLetters, sum(servingText, "streamcl_serving_dead_letters_total", "MALFORMED"));
+        if (!webUiShowedTheJob) {
+          String overview = scrape(jobs);
+          String page = scrape(webUi);
+          webUiShowedTheJob = overview != null && overview.contains("\"state\":\"RUNNING\"") && page != null
+              && page.contains("<html");
+        }
         LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
       }
       job.join();
@@ -111,6 +120,7 @@ class MetricsEndpointsTest {
     assertTrue(swaps >= 1, "no model swap in serving's metrics");
     assertTrue(servedVersion >= 1, "no served version in serving's metrics");
     assertEquals(1, deadLetters, "the malformed request in serving's dead-letter count");
+    assertTrue(webUiShowedTheJob, "Flink's web UI at " + webUi + " never showed the running job");
     assertEquals(learned.stream().sorted().toList(), learned, "counts only rise");
     assertDashboardQueriesExistingSeries(exported);
   }
