@@ -21,7 +21,7 @@ public final class ServingMetrics implements AutoCloseable {
   /** Latency buckets from 1 ms to 10 s: serving answers in milliseconds, a cold start or a load in seconds. */
   private static final double[] LATENCY_BUCKETS = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10};
 
-  private record Served(long version, long createdAtMillis) {}
+  private record Served(long version, long writtenAtMillis) {}
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final Counter requests;
@@ -48,9 +48,10 @@ public final class ServingMetrics implements AutoCloseable {
         .callback(callback -> served.forEach((key, s) -> callback.call(s.version(), labels(key))))
         .register(registry);
     GaugeWithCallback.builder().name("streamcl_serving_model_age_seconds")
-        .help("Time since the served version was published, per stream and learner").labelNames("stream", "learner")
+        .help("Time since the served version was written to Kafka, per stream and learner")
+        .labelNames("stream", "learner")
         .callback(callback -> served.forEach((key, s) -> callback.call(
-            (System.currentTimeMillis() - s.createdAtMillis()) / 1000.0, labels(key))))
+            (System.currentTimeMillis() - s.writtenAtMillis()) / 1000.0, labels(key))))
         .register(registry);
   }
 
@@ -59,9 +60,10 @@ public final class ServingMetrics implements AutoCloseable {
     latency.observe(Math.max(0, nowMillis - requestTimestampMillis) / 1000.0);
   }
 
-  void swapped(String streamId, String learner, long version, long createdAtMillis) {
+  /** A version swapped in; {@code writtenAtMillis}: its record's Kafka timestamp (when the job published it). */
+  void swapped(String streamId, String learner, long version, long writtenAtMillis) {
     swaps.labelValues(streamId, learner).inc();
-    served.merge(key(streamId, learner), new Served(version, createdAtMillis),
+    served.merge(key(streamId, learner), new Served(version, writtenAtMillis),
         (old, fresh) -> fresh.version() > old.version() ? fresh : old);
   }
 

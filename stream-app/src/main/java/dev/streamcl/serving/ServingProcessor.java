@@ -83,6 +83,8 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
   private Cancellable punctuation;
   private final Map<String, Slot> slots = new HashMap<>();
   private final Set<String> streamsOfThisTask = new HashSet<>();
+  /** When the newest accepted update of each stream/learner was written to Kafka: a served model's age. */
+  private final Map<String, Long> writtenAt = new HashMap<>();
   private final EventCodec<Sample> samples = EventCodec.samples();
   private final EventCodec<ModelUpdate> updates = EventCodec.modelUpdates();
   private final EventCodec<Prediction> predictions = EventCodec.predictions();
@@ -315,13 +317,13 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     Optional<ModelStore.Candidate> accepted;
     Optional<ServableModel> onServedSession;
     Slot slot;
-    ModelUpdate whole;
     try {
       accepted = models.accept(updates.decode(record.value()), record.value());
       if (accepted.isEmpty()) {
         return;
       }
-      whole = accepted.get().whole();
+      ModelUpdate whole = accepted.get().whole();
+      writtenAt.put(Topics.modelKey(whole.getStreamId(), whole.getLearner()), record.timestamp());
       if (!whole.getEncoderIdentity().getSha256().equals(encoder.identity().getSha256())) {
         models.drop(accepted.get());
         deadLetter(record, source, "serve-model", DeadLetterReason.ENCODER_MISMATCH, "Model "
@@ -339,7 +341,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
     models.keep(accepted.get());
     if (onServedSession.isPresent()) {
-      install(slot, onServedSession.get(), whole);
+      install(slot, onServedSession.get());
     } else {
       load(slot, accepted.get().whole(), new UpdateSource(source.topic(), source.partition(), source.offset(),
           record.key(), record.value(), forwards.recordContext()));
@@ -351,12 +353,12 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
         k -> new Slot(whole.getStreamId()));
   }
 
-  private void install(Slot slot, ServableModel model, ModelUpdate whole) {
+  private void install(Slot slot, ServableModel model) {
     streamsOfThisTask.add(slot.streamId);
     if (registry.swap(slot.streamId, model)) {
       slot.served = model;
       registry.metrics().swapped(slot.streamId, model.learner(), model.version(),
-          whole.getCreatedAt().toEpochMilli());
+          writtenAt.getOrDefault(Topics.modelKey(slot.streamId, model.learner()), System.currentTimeMillis()));
     }
   }
 
@@ -376,7 +378,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
       Slot slot = slot(loaded.whole());
       slot.loading = null;
       if (loaded.model() != null) {
-        install(slot, loaded.model(), loaded.whole());
+        install(slot, loaded.model());
       } else {
         UpdateSource from = loaded.source();
         registry.metrics().deadLettered(DeadLetterReason.INTERNAL.name());
@@ -402,7 +404,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
     }
     Optional<ServableModel> onServedSession = ServableModels.onSessionOf(slot.served, whole);
     if (onServedSession.isPresent()) {
-      install(slot, onServedSession.get(), whole);
+      install(slot, onServedSession.get());
     } else {
       load(slot, whole, source);
     }
@@ -411,7 +413,7 @@ final class ServingProcessor implements Processor<String, byte[], String, byte[]
   /** Restores what the store held, at once; a model this version cannot serve is skipped, not fatal. */
   private void serveRestored(ModelUpdate whole) {
     try {
-      install(slot(whole), ServableModels.fromSnapshot(whole, device), whole);
+      install(slot(whole), ServableModels.fromSnapshot(whole, device));
     } catch (RuntimeException e) {
       LOG.warn("Stored model {}/{} v{} cannot be served and is skipped: {}", whole.getStreamId(),
           whole.getLearner(), whole.getModelVersion(), e.getMessage());
