@@ -238,10 +238,43 @@
         { label: options.yLabel, grid: { stroke: "#eef2f7" }, values: options.yValues }],
       series: [{ label: options.xLabel, value: options.xValue }].concat(series),
       cursor: { drag: { x: false, y: false } },
+      hooks: options.hooks || {},
       legend: { live: false }, // names only: a still page (and its screenshot) shows no empty values
     }, data, element);
     chart.signature = signature;
     dashboard.charts[name] = chart;
+  }
+
+  // Drift alerts as dashed verticals on the prequential chart, in the learner's colour, at the labelled sample
+  // where the detector fired (the chart's x); read at every redraw, so new alerts show with the next data.
+  function markDrifts(u) {
+    const ctx = u.ctx;
+    const top = u.bbox.top;
+    const bottom = u.bbox.top + u.bbox.height;
+    (dashboard.driftMarks || []).forEach(m => {
+      const x = u.valToPos(m.x, "x", true);
+      if (!(x >= u.bbox.left && x <= u.bbox.left + u.bbox.width)) {
+        return;
+      }
+      ctx.save();
+      ctx.strokeStyle = m.color;
+      ctx.fillStyle = m.color;
+      ctx.lineWidth = 1.5 * devicePixelRatio;
+      ctx.setLineDash([4 * devicePixelRatio, 3 * devicePixelRatio]);
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, bottom);
+      ctx.stroke();
+      ctx.setLineDash([]);
+      const s = 5 * devicePixelRatio;
+      ctx.beginPath();
+      ctx.moveTo(x - s, top);
+      ctx.lineTo(x + s, top);
+      ctx.lineTo(x, top + 1.6 * s);
+      ctx.closePath();
+      ctx.fill();
+      ctx.restore();
+    });
   }
 
   function line(label, color, extra) {
@@ -259,11 +292,14 @@
     };
     const asPercent = curve => Object.assign({}, curve, { y: curve.y.map(a => a == null ? null : 100 * a) });
     const prequential = state.prequential.map(asPercent);
+    dashboard.driftMarks = state.alerts.newest.filter(a => a.drift).map(a => ({ x: a.drift.labelledSeen,
+      color: colorOf(seriesName(state, a.stream, a.learner)) }));
     draw("prequential", "chart-prequential",
       prequential.map(c => lineOf(c, { value: percentValue })),
       aligned(prequential), { time: false, xLabel: "labelled samples", yLabel: "accuracy",
         xValue: (u, v) => v == null ? "—" : int(v), yValues: percentAxis,
-        scales: { y: { range: [0, 100] } }, empty: "Waiting for the learner job's first labelled predictions…" });
+        scales: { y: { range: [0, 100] } }, hooks: { draw: [markDrifts] },
+        empty: "Waiting for the learner job's first labelled predictions…" });
 
     const tested = state.testAccuracy.map(asPercent);
     draw("testAccuracy", "chart-test",
