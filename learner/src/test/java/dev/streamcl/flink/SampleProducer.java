@@ -37,8 +37,10 @@ final class SampleProducer implements AutoCloseable {
 
   SampleProducer(ClientConfigs clients, String topic) {
     config = clients.producer(null);
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "40000");
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "15000");
+    // The in-process broker has stalled a producer for 40 s on 2 busy cores (in CI, about once a run): a batch that
+    // expires then while later ones land cannot be sent again in order. Waiting longer lets the stall pass.
+    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "150000");
+    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "30000");
     this.producer = new KafkaProducer<>(config);
     this.topic = topic;
   }
