@@ -66,8 +66,6 @@ public record LocalMonitoring(int webUiPort, int metricsPort) {
       conf.setString("metrics.reporter.prom.factory.class",
           "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
       conf.setString("metrics.reporter.prom.port", Integer.toString(metricsPort));
-      // Live rates need fresh gauges: the default interval only matters to push reporters, but say it.
-      conf.setString("metrics.reporter.prom.interval", "5 s");
     }
   }
 
