@@ -2,7 +2,6 @@ package dev.streamcl.flink;
 
 import dev.streamcl.drift.PrequentialDriftDetector;
 import dev.streamcl.learner.StateSchema;
-import java.util.List;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.generic.GenericRecordBuilder;
 
@@ -16,24 +15,13 @@ public final class DriftWatchSchema extends StateSchema<DriftWatchState> {
 
   @Override
   public GenericRecord write(DriftWatchState state) {
-    double[] snapshot = state.detector.snapshot();
-    Double[] boxed = new Double[snapshot.length];
-    for (int i = 0; i < snapshot.length; i++) {
-      boxed[i] = snapshot[i];
-    }
-    return new GenericRecordBuilder(schema()).set("delta", state.detector.delta()).set("detector", List.of(boxed))
-        .set("predictions", state.predictions).build();
+    return new GenericRecordBuilder(schema()).set("delta", state.detector.delta())
+        .set("detector", doubles(state.detector.snapshot())).set("predictions", state.predictions).build();
   }
 
   @Override
-  @SuppressWarnings("unchecked")
   public DriftWatchState read(GenericRecord r) {
-    List<Double> boxed = (List<Double>) r.get("detector");
-    double[] snapshot = new double[boxed.size()];
-    for (int i = 0; i < snapshot.length; i++) {
-      snapshot[i] = boxed.get(i);
-    }
-    double delta = (Double) r.get("delta");
-    return new DriftWatchState(PrequentialDriftDetector.restore(delta, snapshot), (Long) r.get("predictions"));
+    return new DriftWatchState(PrequentialDriftDetector.restore((Double) r.get("delta"), doubles(r.get("detector"))),
+        (Long) r.get("predictions"));
   }
 }

@@ -4,8 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,7 +48,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     this.dataDir = b.dataDir != null ? b.dataDir.toAbsolutePath()
         : b.scratchParent != null ? Files.createTempDirectory(b.scratchParent, "kafka")
         : Files.createTempDirectory("streamcl-kafka-");
-    this.port = b.port > 0 ? b.port : freePort();
+    this.port = b.port > 0 ? b.port : LocalPorts.free();
     this.security = b.security;
     this.controllerPort = b.controllerPort > 0 ? b.controllerPort : freePortOtherThan(port);
     this.clusterId = b.clusterId != null ? b.clusterId : Uuid.randomUuid().toString();
@@ -222,19 +220,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
   }
 
   // The client port's socket is closed again when the controller's is picked, so the OS may hand out the same one.
-  private static int freePortOtherThan(int taken) throws IOException {
-    int port = freePort();
+  private static int freePortOtherThan(int taken) {
+    int port = LocalPorts.free();
     while (port == taken) {
-      port = freePort();
+      port = LocalPorts.free();
     }
     return port;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    }
   }
 
   /** Settings of a broker to start; everything has a single-node default. */

@@ -3,8 +3,6 @@ package dev.streamcl.ops;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
@@ -75,7 +73,7 @@ public final class LocalCluster implements AutoCloseable {
     this.workDir = workDir.toAbsolutePath();
     Files.createDirectories(this.workDir);
     String classpath = classpath();
-    int[] kafkaPorts = freePorts(2 * settings.brokers());
+    int[] kafkaPorts = LocalPorts.free(2 * settings.brokers());
     String voters = java.util.stream.IntStream.range(0, settings.brokers())
         .mapToObj(i -> (i + 1) + "@" + HOST + ":" + kafkaPorts[2 * i + 1]).collect(Collectors.joining(","));
     String clusterId = Uuid.randomUuid().toString();
@@ -90,7 +88,7 @@ public final class LocalCluster implements AutoCloseable {
               "--replicas", Integer.toString(Math.min(3, settings.brokers())))), log(name)));
     }
     this.bootstrap = String.join(",", brokerAddresses);
-    int[] flinkPorts = freePorts(3);
+    int[] flinkPorts = LocalPorts.free(3);
     this.restPort = flinkPorts[0];
     Path conf = writeFlinkConfig(settings, flinkPorts);
     Configuration flink = GlobalConfiguration.loadConfiguration(conf.toString());
@@ -385,23 +383,6 @@ public final class LocalCluster implements AutoCloseable {
       return own + java.io.File.pathSeparator + new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
     } catch (IOException | URISyntaxException e) {
       throw new IllegalStateException("Cannot read the cluster's classpath", e);
-    }
-  }
-
-  private static int[] freePorts(int count) throws IOException {
-    List<ServerSocket> sockets = new ArrayList<>();
-    try {
-      int[] ports = new int[count];
-      for (int i = 0; i < count; i++) {
-        ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
-        sockets.add(socket);
-        ports[i] = socket.getLocalPort();
-      }
-      return ports;
-    } finally {
-      for (ServerSocket socket : sockets) {
-        socket.close();
-      }
     }
   }
 }

@@ -1,8 +1,6 @@
 package dev.streamcl.ops;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -85,9 +83,7 @@ public final class LocalKafka {
       if (port == 0) {
         continue;
       }
-      try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
-        socket.setReuseAddress(true);
-      } catch (IOException e) {
+      if (!LocalPorts.isFree(port)) {
         return Integer.toString(port);
       }
     }

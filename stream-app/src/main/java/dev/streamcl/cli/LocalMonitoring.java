@@ -1,9 +1,6 @@
 package dev.streamcl.cli;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.streamcl.ops.LocalPorts;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 
@@ -38,23 +35,15 @@ public record LocalMonitoring(int webUiPort, int metricsPort) {
 
   private static int free(int asked, int taken) {
     if (asked <= 0) {
-      return asked == 0 ? freePort() : asked;
+      return asked == 0 ? LocalPorts.free() : asked;
     }
     for (int port = asked; port < asked + TRIES; port++) {
-      if (port != taken && isFree(port)) {
+      if (port != taken && LocalPorts.isFree(port)) {
         return port;
       }
     }
     throw new UserError("Ports " + asked + " to " + (asked + TRIES - 1) + " are all in use; pass another port, or 0 "
         + "for any free one");
-  }
-
-  private static boolean isFree(int port) {
-    try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      return true;
-    } catch (IOException inUse) {
-      return false;
-    }
   }
 
   /** Sets the MiniCluster's REST port and the Prometheus reporter on {@code conf}; call on {@link #resolved()}. */
@@ -81,11 +70,4 @@ public record LocalMonitoring(int webUiPort, int metricsPort) {
     return lines.toString();
   }
 
-  private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("No free local port for the web UI or metrics", e);
-    }
-  }
 }

@@ -3,6 +3,7 @@ package dev.streamcl.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.streamcl.report.HeadlessChromium;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +33,6 @@ import java.util.regex.Pattern;
  * evaluate JavaScript and take screenshots. Closing kills the browser and the processes it forked.
  */
 final class ChromiumDevTools implements AutoCloseable {
-  static final Path BINARY = Path.of("/usr/bin/chromium");
   private static final Pattern LISTENING = Pattern.compile("DevTools listening on (ws://\\S+)");
   private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration POLL = Duration.ofMillis(250);
@@ -50,15 +50,11 @@ final class ChromiumDevTools implements AutoCloseable {
     this.stderr = stderr;
   }
 
-  static boolean installed() {
-    return Files.isExecutable(BINARY);
-  }
-
   /** Starts Chromium with a fresh profile in {@code workDir} and attaches to its blank page. */
   static ChromiumDevTools launch(Path workDir, Duration startup) throws IOException, InterruptedException {
     Path profile = Files.createDirectories(workDir.resolve("chromium-profile"));
     Path err = workDir.resolve("chromium.err");
-    List<String> command = List.of(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+    List<String> command = List.of(HeadlessChromium.BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
         "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking", "--hide-scrollbars",
         "--remote-debugging-port=0", "--user-data-dir=" + profile, "about:blank");
     // Both streams to files: neither pipe can fill and stall the browser.

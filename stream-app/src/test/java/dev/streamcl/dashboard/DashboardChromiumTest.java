@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.streamcl.encoder.EncoderSpec;
@@ -20,6 +19,7 @@ import dev.streamcl.kafka.Topics;
 import dev.streamcl.onnx.ComputeDevice;
 import dev.streamcl.ops.KafkaBrokerExtension;
 import dev.streamcl.ops.KafkaTopics;
+import dev.streamcl.report.HeadlessChromium;
 import dev.streamcl.scenario.FashionMnist;
 import dev.streamcl.scenario.SplitFashionMnist;
 import dev.streamcl.serving.ServingService;
@@ -64,7 +64,7 @@ class DashboardChromiumTest {
 
   @Test
   void showsTheRunningPipelineAndItsNewVersionsWithoutReloading() throws Exception {
-    assumeTrue(ChromiumDevTools.installed(), ChromiumDevTools.BINARY + " is missing: apt-get install chromium");
+    assertTrue(HeadlessChromium.installed(), HeadlessChromium.BINARY + " is missing: apt-get install chromium");
     Topics topics = new Topics(KafkaBrokerExtension.uniqueTopicPrefix("dashboard"));
     ClientConfigs clients = ClientConfigs.of(KafkaBrokerExtension.bootstrap());
     SplitFashionMnist scenario = new SplitFashionMnist(FashionMnist.atDefaultLocation(), 11, PER_TASK);
